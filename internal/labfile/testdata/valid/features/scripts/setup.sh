@@ -1,0 +1,3 @@
+#!/bin/sh
+# ${NOT_INTERPOLATED} stays as written
+echo "$GREETING"
