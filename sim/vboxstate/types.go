@@ -35,6 +35,34 @@ type Machine struct {
 	ACPIRequested bool `json:"acpi,omitempty"`
 	// GuestRoot is the guest's root filesystem directory (kept across boots).
 	GuestRoot string `json:"guestroot,omitempty"`
+	// PowerOffAt is when a state-only machine (no VM process) finishes an
+	// ACPI shutdown; any later VBoxManage call applies it.
+	PowerOffAt time.Time `json:"poweroffat,omitempty"`
+	// Settings holds modelled scalar settings printed by showvminfo
+	// (vram, ioapic, firmware, ...), keyed by their showvminfo key.
+	Settings map[string]string `json:"settings,omitempty"`
+	// GuestProps are guest properties (Guest Additions keys), set by the VM
+	// process.
+	GuestProps map[string]GuestProp `json:"guestprops,omitempty"`
+	// Snapshots are the machine's snapshots in creation order; CurrentSnapshot
+	// is the UUID of the current one.
+	Snapshots       []Snapshot `json:"snapshots,omitempty"`
+	CurrentSnapshot string     `json:"currentsnapshot,omitempty"`
+}
+
+// GuestProp is one guest property.
+type GuestProp struct {
+	Value     string    `json:"value"`
+	Timestamp time.Time `json:"timestamp"`
+	Flags     string    `json:"flags,omitempty"`
+}
+
+// Snapshot is a saved point of a machine, enough for linked clones.
+type Snapshot struct {
+	UUID   string    `json:"uuid"`
+	Name   string    `json:"name"`
+	Parent string    `json:"parent,omitempty"` // parent snapshot UUID
+	Taken  time.Time `json:"taken"`
 }
 
 // NIC is one network adapter slot.
@@ -46,6 +74,11 @@ type NIC struct {
 	Cable    bool   `json:"cable"`
 	NATNet   string `json:"natnet,omitempty"` // NAT engine CIDR; "" = default ("nat")
 	Forwards []Rule `json:"forwards,omitempty"`
+	// AttachNames remembers the name set per attachment kind (bridged,
+	// hostonly, intnet, natnetwork, generic, hostonlynet), as VirtualBox
+	// keeps them while the NIC is switched between kinds; Attach is the
+	// current kind's entry.
+	AttachNames map[string]string `json:"attachnames,omitempty"`
 }
 
 // Rule is a NAT port-forwarding rule.
@@ -70,8 +103,11 @@ type Controller struct {
 type Attachment struct {
 	Port   int    `json:"port"`
 	Device int    `json:"device"`
-	Type   string `json:"type"`   // hdd | dvddrive
-	Medium string `json:"medium"` // absolute path, "emptydrive"
+	Type   string `json:"type"`           // hdd | dvddrive
+	Medium string `json:"medium"`         // absolute path, "emptydrive"
+	UUID   string `json:"uuid,omitempty"` // medium UUID ("" for emptydrive)
+	// Parent is the base medium path of a linked clone's differencing disk.
+	Parent string `json:"parent,omitempty"`
 }
 
 // HostOnlyIf is a host-only interface (vboxnetN).
