@@ -1,0 +1,63 @@
+package vbox
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/labtool/lab/internal/runner"
+)
+
+// gateRunner holds every showvminfo call until n of them are in flight, so
+// a driver that reads VMs one by one never gets past the gate.
+type gateRunner struct {
+	*runner.Fake
+	n       int
+	mu      sync.Mutex
+	arrived int
+	open    chan struct{}
+}
+
+func (g *gateRunner) Run(ctx context.Context, argv []string) (runner.Result, error) {
+	if len(argv) > 1 && argv[1] == "showvminfo" {
+		g.mu.Lock()
+		g.arrived++
+		if g.arrived == g.n {
+			close(g.open)
+		}
+		g.mu.Unlock()
+		select {
+		case <-g.open:
+		case <-time.After(30 * time.Second): // a guard against hanging, not a measurement
+			return runner.Result{}, errors.New("showvminfo calls did not overlap")
+		}
+	}
+	return g.Fake.Run(ctx, argv)
+}
+
+func TestInspectReadsVMsConcurrently(t *testing.T) {
+	f := &runner.Fake{AnyOrder: true}
+	g := &gateRunner{Fake: f, n: 3, open: make(chan struct{})}
+	f.Expect("7.1.4r165100\n", vbm("--version")...)
+	d, err := New(context.Background(), Options{Runner: g, Path: bin})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lab := demoLab()
+	lab.Networks = nil
+	f.Expect("\"demo-cp\" {1}\n\"demo-worker-1\" {2}\n\"demo-worker-2\" {3}\n", vbm("list", "vms")...)
+	for _, vm := range []string{"demo-cp", "demo-worker-1", "demo-worker-2"} {
+		f.Expect(vmText(t, vm, "running"), vbm("showvminfo", vm, "--machinereadable")...).
+			Expect("Key: lab/lab, Value: demo\n", vbm("getextradata", vm, "enumerate")...)
+	}
+	live, err := d.Inspect(context.Background(), lab)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(live.VMs) != 3 {
+		t.Errorf("VMs: %v", live.VMs)
+	}
+	verify(t, f)
+}
