@@ -33,6 +33,9 @@ type Machine struct {
 	// ACPIRequested is set by controlvm acpipowerbutton; the VM process
 	// shuts the guest down and sets State to poweroff.
 	ACPIRequested bool `json:"acpi,omitempty"`
+	// ResetRequested is set by controlvm reset; the VM process clears it
+	// and hard-resets the guest (its PID 1 is killed and started again).
+	ResetRequested bool `json:"reset,omitempty"`
 	// GuestRoot is the guest's root filesystem directory (kept across boots).
 	GuestRoot string `json:"guestroot,omitempty"`
 	// PowerOffAt is when a state-only machine (no VM process) finishes an
