@@ -44,7 +44,13 @@ func cmdControlVM(c *call, args []string) error {
 		})
 	case "pause", "resume":
 		return c.pauseResume(vm, action == "pause")
-	case "reset", "acpisleepbutton", "reboot":
+	case "reset":
+		// A hard reset: the VM process kills the guest and boots it again.
+		return c.liveUpdate(vm, func(_ *vboxstate.World, m *vboxstate.Machine) error {
+			m.ResetRequested = true
+			return nil
+		})
+	case "acpisleepbutton", "reboot":
 		return c.liveUpdate(vm, func(*vboxstate.World, *vboxstate.Machine) error {
 			return nil
 		})
