@@ -33,6 +33,7 @@ var guestApplets = map[string]string{
 	"usr/bin/hostnamectl":  "",
 	"usr/bin/snap":         "",
 	"usr/bin/microk8s":     "",
+	"usr/sbin/usermod":     "",
 	"usr/bin/sudo":         "copy",
 	"usr/lib/labsim/guest": "binary",
 }
