@@ -31,6 +31,8 @@ func files() []entry {
 		f("etc/resolv.conf", 0o644, "nameserver 127.0.0.53\noptions edns0 trust-ad\n"),
 		f("etc/ssh/sshd_config", 0o644, sshdConfig),
 		f("etc/sudoers", 0o440, sudoers),
+		f("etc/environment", 0o644, "PATH=\"/usr/local/sbin:/usr/local/bin:/usr/sbin:"+
+			"/usr/bin:/sbin:/bin:/usr/games:/usr/local/games:/snap/bin\"\n"),
 		f("etc/netplan/.keep", 0o644, ""),
 		f("usr/bin/bash", 0o755, shWrapper),
 		f("usr/bin/sh", 0o755, shWrapper),
@@ -128,6 +130,9 @@ X11Forwarding no
 PrintMotd no
 AcceptEnv LANG LC_*
 Subsystem sftp internal-sftp
+# Ubuntu's sessions get PATH from /etc/environment through PAM; without PAM
+# the simulated guest sets the same PATH here.
+SetEnv PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 `
 
 const sudoers = `Defaults	env_reset

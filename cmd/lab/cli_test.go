@@ -1,0 +1,279 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/labtool/lab/internal/drivers"
+)
+
+// labDir copies the test Labfile into a fresh folder and returns its path.
+func labDir(t *testing.T) string {
+	t.Helper()
+	src, err := os.ReadFile("testdata/lab/Labfile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "Labfile"), src, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return filepath.Join(dir, "Labfile")
+}
+
+// lab runs one lab command on the world and returns exit code, stdout, stderr.
+func lab(t *testing.T, w *world, stdin string, args ...string) (int, string, string) {
+	t.Helper()
+	h, out, errb := testHost(w, stdin)
+	code := run(context.Background(), h, args)
+	return code, out.String(), errb.String()
+}
+
+func mustUp(t *testing.T, w *world, file string) {
+	t.Helper()
+	if code, _, errs := lab(t, w, "", "-f", file, "up"); code != 0 {
+		t.Fatalf("up exit %d:\n%s", code, errs)
+	}
+}
+
+func TestUpThenPlanIsClean(t *testing.T) {
+	w, file := newWorld(), labDir(t)
+	code, out, errs := lab(t, w, "", "-f", file, "up")
+	if code != 0 {
+		t.Fatalf("up exit %d:\n%s", code, errs)
+	}
+	if !strings.Contains(out, "url = http://127.0.0.1:8080\ntoken = (sensitive)\n") {
+		t.Errorf("up stdout lacks the outputs:\n%s", out)
+	}
+	if strings.Contains(out+errs, "s3cret-token") {
+		t.Errorf("a sensitive value was printed:\n%s\n%s", out, errs)
+	}
+	if !strings.Contains(errs, "cp:   echo (sensitive)\n") {
+		t.Errorf("step output not shown masked with its node:\n%s", errs)
+	}
+	if code, out, errs := lab(t, w, "", "-f", file, "plan", "--detailed-exitcode"); code != 0 {
+		t.Errorf("plan after up: exit %d\n%s%s", code, out, errs)
+	}
+}
+
+func TestHandChangeShowsAndIsReverted(t *testing.T) {
+	w, file := newWorld(), labDir(t)
+	mustUp(t, w, file)
+	w.vms["t-cp"].MemoryMiB = 4096
+	w.vms["t-worker"].Forwards = w.vms["t-worker"].Forwards[:0]
+	code, out, _ := lab(t, w, "", "-f", file, "plan", "--detailed-exitcode")
+	if code != 2 {
+		t.Fatalf("plan exit %d, want 2:\n%s", code, out)
+	}
+	before := len(w.calls())
+	mustUp(t, w, file)
+	got := w.calls()[before:]
+	want := []string{"t-cp: Stop", "t-cp: SetHardware", "t-cp: Start",
+		"t-worker: AddForward ssh"}
+	if !sameSet(got, want) {
+		t.Errorf("up calls %q, want %q", got, want)
+	}
+	if w.vms["t-cp"].MemoryMiB != 2048 {
+		t.Errorf("memory not reverted: %d", w.vms["t-cp"].MemoryMiB)
+	}
+}
+
+// sameSet compares call lists whose nodes interleave in any order.
+func sameSet(a, b []string) bool {
+	perNode := func(calls []string) map[string][]string {
+		m := map[string][]string{}
+		for _, c := range calls {
+			node, _, _ := strings.Cut(c, ":")
+			m[node] = append(m[node], c)
+		}
+		return m
+	}
+	return reflect.DeepEqual(perNode(a), perNode(b))
+}
+
+func TestDestroyRefusedWithoutTerminal(t *testing.T) {
+	w, file := newWorld(), labDir(t)
+	mustUp(t, w, file)
+	before := len(w.calls())
+	code, _, errs := lab(t, w, "", "-f", file, "destroy")
+	if code != 1 {
+		t.Fatalf("destroy exit %d, want 1", code)
+	}
+	want := "lab: the plan destroys or replaces VMs and there is no terminal to confirm " +
+		"it: run `lab destroy --auto-approve` to go ahead; nothing was changed\n"
+	if !strings.HasSuffix(errs, want) {
+		t.Errorf("stderr:\n%s\nwant it to end with:\n%s", errs, want)
+	}
+	if after := w.calls()[before:]; len(after) != 0 {
+		t.Errorf("a refused plan made calls: %q", after)
+	}
+	if code, _, errs := lab(t, w, "", "-f", file, "destroy", "--auto-approve"); code != 0 {
+		t.Fatalf("destroy --auto-approve exit %d:\n%s", code, errs)
+	}
+	if len(w.vms) != 0 {
+		t.Errorf("VMs left: %v", w.vms)
+	}
+}
+
+func TestUpRefusesOrphanDestroyWithoutTerminal(t *testing.T) {
+	w, file := newWorld(), labDir(t)
+	mustUp(t, w, file)
+	w.vms["t-old"] = &drivers.VM{Name: "t-old", State: drivers.Stopped,
+		Meta: map[string]string{drivers.MetaLab: "t", drivers.MetaNode: "old"}}
+	before := len(w.calls())
+	code, _, errs := lab(t, w, "", "-f", file, "up")
+	if code != 1 || !strings.Contains(errs, "run `lab up --auto-approve` to go ahead") {
+		t.Fatalf("up exit %d:\n%s", code, errs)
+	}
+	if after := w.calls()[before:]; len(after) != 0 {
+		t.Errorf("a refused plan made calls: %q", after)
+	}
+	code, _, _ = lab(t, w, "yes\n", "-f", file, "up")
+	if code != 1 {
+		t.Errorf("a yes on a non-terminal stdin was taken: exit %d", code)
+	}
+}
+
+func TestNotOursIsAnErrorAndUntouched(t *testing.T) {
+	w, file := newWorld(), labDir(t)
+	w.vms["t-cp"] = &drivers.VM{Name: "t-cp", State: drivers.Running, Meta: map[string]string{}}
+	code, _, errs := lab(t, w, "", "-f", file, "up", "--auto-approve")
+	want := `lab: VM "t-cp" exists but is not marked as lab "t"'s: lab leaves it alone; ` +
+		`rename or delete it, or rename node "cp"` + "\n"
+	if code != 1 || errs != want {
+		t.Errorf("exit %d, stderr %q", code, errs)
+	}
+	if calls := w.calls(); len(calls) != 0 {
+		t.Errorf("calls made: %q", calls)
+	}
+}
+
+func TestLockHeld(t *testing.T) {
+	w, file := newWorld(), labDir(t)
+	lock := filepath.Join(filepath.Dir(file), ".lab", "lock")
+	if err := os.MkdirAll(filepath.Dir(lock), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(lock, []byte(fmt.Sprintf("%d\n", os.Getpid())), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errs := lab(t, w, "", "-f", file, "up")
+	want := fmt.Sprintf("lab: another lab run (pid %d) holds %s; wait for it to finish\n",
+		os.Getpid(), lock)
+	if code != 1 || errs != want {
+		t.Errorf("exit %d, stderr %q, want %q", code, errs, want)
+	}
+	if len(w.calls()) != 0 {
+		t.Errorf("calls made under a held lock: %q", w.calls())
+	}
+}
+
+func TestPlanJSONAndDetailedExitCode(t *testing.T) {
+	w, file := newWorld(), labDir(t)
+	code, out, errs := lab(t, w, "", "-f", file, "plan", "--json", "--detailed-exitcode")
+	if code != 2 {
+		t.Fatalf("exit %d, want 2:\n%s", code, errs)
+	}
+	if !strings.HasPrefix(out, "{\n  \"format_version\": \"1\",\n  \"lab\": \"t\",") ||
+		!strings.Contains(out, `"has_changes": true`) || strings.Contains(out, "\x1b[") {
+		t.Errorf("json plan:\n%s", out)
+	}
+	if len(w.calls()) != 0 {
+		t.Errorf("plan made calls: %q", w.calls())
+	}
+}
+
+func TestExecPassesExitCode(t *testing.T) {
+	w, file := newWorld(), labDir(t)
+	mustUp(t, w, file)
+	if code, _, errs := lab(t, w, "", "-f", file, "exec", "cp", "--", "exit", "3"); code != 3 {
+		t.Errorf("exec exit %d, want 3: %s", code, errs)
+	}
+	code, out, _ := lab(t, w, "", "-f", file, "exec", "cp", "--", "echo", "a b")
+	if code != 0 || out != "echo 'a b'\n" {
+		t.Errorf("exec exit %d, ran %q", code, out)
+	}
+	code, _, errs := lab(t, w, "", "-f", file, "exec", "nope", "--", "true")
+	if code != 1 || errs != "lab: no node \"nope\" in the Labfile\n" {
+		t.Errorf("exec on unknown node: exit %d, %q", code, errs)
+	}
+}
+
+func TestStopStartStatus(t *testing.T) {
+	w, file := newWorld(), labDir(t)
+	mustUp(t, w, file)
+	if code, _, errs := lab(t, w, "", "-f", file, "stop", "worker"); code != 0 {
+		t.Fatalf("stop: %d %s", code, errs)
+	}
+	_, out, _ := lab(t, w, "", "-f", file, "status")
+	want := "NODE    VM        STATE    SSH             ADDRESSES\n" +
+		"cp      t-cp      running  127.0.0.1:2222  lan 192.168.56.10/24\n" +
+		"worker  t-worker  stopped  127.0.0.1:2223  lan dhcp\n"
+	if out != want {
+		t.Errorf("status:\n%s\nwant:\n%s", out, want)
+	}
+	code, _, _ := lab(t, w, "", "-f", file, "plan", "--detailed-exitcode")
+	if code != 2 {
+		t.Errorf("a stopped node plans no start: exit %d", code)
+	}
+	if code, _, errs := lab(t, w, "", "-f", file, "start"); code != 0 {
+		t.Fatalf("start: %d %s", code, errs)
+	}
+	if w.vms["t-worker"].State != drivers.Running {
+		t.Errorf("worker is %s after start", w.vms["t-worker"].State)
+	}
+}
+
+func TestValidateFmtOutput(t *testing.T) {
+	w, file := newWorld(), labDir(t)
+	if code, _, errs := lab(t, w, "", "-f", file, "validate"); code != 0 {
+		t.Errorf("validate: %d %s", code, errs)
+	}
+	bad := filepath.Join(t.TempDir(), "Labfile")
+	os.WriteFile(bad, []byte("lab \"x\" {\n  driver = 3\n  nope = 1\n}\n"), 0o644)
+	code, _, errs := lab(t, w, "", "-f", bad, "validate")
+	if code != 1 || !strings.Contains(errs, bad+":") {
+		t.Errorf("validate bad: exit %d:\n%s", code, errs)
+	}
+	messy := filepath.Join(t.TempDir(), "Labfile")
+	os.WriteFile(messy, []byte("lab \"x\" {\ndriver=\"virtualbox\"\n}\n"), 0o644)
+	code, out, _ := lab(t, w, "", "fmt", "--check", file, messy)
+	if code != 1 || out != messy+"\n" {
+		t.Errorf("fmt --check: exit %d, listed %q", code, out)
+	}
+	if code, _, _ := lab(t, w, "", "fmt", messy); code != 0 {
+		t.Errorf("fmt: exit %d", code)
+	}
+	if code, _, _ := lab(t, w, "", "fmt", "--check", messy); code != 0 {
+		t.Errorf("fmt --check after fmt: exit %d", code)
+	}
+	_, out, _ = lab(t, w, "", "-f", file, "output")
+	if out != "url = http://127.0.0.1:8080\ntoken = (sensitive)\n" {
+		t.Errorf("output: %q", out)
+	}
+	_, out, _ = lab(t, w, "", "-f", file, "output", "token")
+	if out != "s3cret-token\n" {
+		t.Errorf("output token: %q", out)
+	}
+}
+
+func TestVersionAndCleanPlanText(t *testing.T) {
+	w, file := newWorld(), labDir(t)
+	if code, out, _ := lab(t, w, "", "--version"); code != 0 || out != "lab version test\n" {
+		t.Errorf("--version: exit %d, %q", code, out)
+	}
+	mustUp(t, w, file)
+	code, out, _ := lab(t, w, "", "-f", file, "plan")
+	if code != 0 || out != "Lab t is up to date: nothing to do.\n" {
+		t.Errorf("plan: exit %d, %q", code, out)
+	}
+	code, _, errs := lab(t, w, "", "-f", file, "plan", "--var", "oops")
+	if code != 1 || errs != "lab: --var \"oops\": want name=value\n" {
+		t.Errorf("bad --var: exit %d, %q", code, errs)
+	}
+}

@@ -1,0 +1,133 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/labtool/lab/internal/plan"
+)
+
+// stopTimeout is how long a guest gets to shut down before power off.
+const stopTimeout = 90 * time.Second
+
+type planFlags struct {
+	detailed bool
+	json     bool
+}
+
+func (a *app) planCmd() *cobra.Command {
+	var f planFlags
+	cmd := &cobra.Command{
+		Use:   "plan",
+		Short: "Show what `lab up` would change, and why",
+		Long: "plan compares the Labfile with the live VMs and prints the actions\n" +
+			"`lab up` would take. With --detailed-exitcode it exits 0 when there is\n" +
+			"nothing to change, 2 when there are changes and 1 on error.",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return a.plan(cmd.Context(), f) },
+	}
+	cmd.Flags().BoolVar(&f.detailed, "detailed-exitcode", false,
+		"exit 2 when there are changes, 0 when none")
+	cmd.Flags().BoolVar(&f.json, "json", false, "print the plan as JSON")
+	return cmd
+}
+
+// plan prints the plan of the whole lab.
+func (a *app) plan(ctx context.Context, f planFlags) error {
+	s, err := a.open(ctx, false)
+	if err != nil {
+		return err
+	}
+	defer s.close()
+	p, err := a.diff(s, nil)
+	if err != nil {
+		return err
+	}
+	if err := a.showPlan(p, f.json); err != nil {
+		return err
+	}
+	if f.detailed && p.HasChanges() {
+		return &exitErr{code: exitChanges}
+	}
+	return nil
+}
+
+type upFlags struct {
+	autoApprove bool
+	json        bool
+	nodes       []string
+}
+
+func (a *app) upCmd() *cobra.Command {
+	var f upFlags
+	cmd := &cobra.Command{
+		Use:   "up [NODE...]",
+		Short: "Plan, show the plan, and apply exactly that plan",
+		Long: "up plans the lab (or only the NODEs named), prints the plan and applies\n" +
+			"it. A plan that destroys or replaces a VM needs a yes on a terminal, or\n" +
+			"--auto-approve; without a terminal it stops with exit 1.",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			f.nodes = args
+			return a.up(cmd.Context(), f)
+		},
+	}
+	cmd.Flags().BoolVar(&f.autoApprove, "auto-approve", false,
+		"destroy or replace VMs without asking")
+	cmd.Flags().BoolVar(&f.json, "json", false, "print the plan as JSON")
+	return cmd
+}
+
+// up plans, shows, confirms when needed, applies and prints the outputs.
+func (a *app) up(ctx context.Context, f upFlags) error {
+	s, err := a.open(ctx, true)
+	if err != nil {
+		return err
+	}
+	defer s.close()
+	p, err := a.diff(s, f.nodes)
+	if err != nil {
+		return err
+	}
+	if err := a.showPlan(p, f.json); err != nil {
+		return err
+	}
+	if !p.Empty() {
+		if err := a.confirm(p, f.autoApprove, "up"); err != nil {
+			return err
+		}
+		if err := a.execute(ctx, s, p, "up"); err != nil {
+			return err
+		}
+	}
+	if len(f.nodes) > 0 || f.json {
+		return nil
+	}
+	return a.printOutputs(s.lab, false)
+}
+
+// errRefused ends a run whose destructive plan was not approved.
+var errRefused = errors.New("nothing was changed")
+
+// confirm asks before a plan destroys or replaces VMs: on a terminal it
+// wants "yes"; without one it refuses unless --auto-approve was given.
+func (a *app) confirm(p *plan.Plan, autoApprove bool, command string) error {
+	if autoApprove || !p.Destructive() {
+		return nil
+	}
+	if !a.h.InTTY {
+		return fmt.Errorf("the plan destroys or replaces VMs and there is no terminal to "+
+			"confirm it: run `lab %s --auto-approve` to go ahead; %w", command, errRefused)
+	}
+	fmt.Fprint(a.h.Err, "\nThis plan destroys or replaces VMs. Type yes to go ahead: ")
+	line, _ := bufio.NewReader(a.h.In).ReadString('\n')
+	if strings.TrimSpace(line) != "yes" {
+		return fmt.Errorf("not confirmed: %w", errRefused)
+	}
+	return nil
+}

@@ -1,0 +1,112 @@
+package apply
+
+import (
+	"fmt"
+	"net"
+
+	"github.com/labtool/lab/internal/drivers"
+	"github.com/labtool/lab/internal/plan"
+	"github.com/labtool/lab/internal/spec"
+)
+
+// Where the searches for free host ports start.
+const (
+	FirstSSHPort = 2222
+	FirstAPIPort = 16443
+)
+
+// Ports are host ports chosen for lab's own forwards.
+type Ports struct {
+	SSH map[string]int // node -> port, for nodes whose VM has no SSH port yet
+	API map[string]int // cluster -> port, for clusters without an API forward
+}
+
+// PickPorts chooses host ports for lab's own forwards where none exists
+// yet: ports that no live VM of the lab forwards, no Labfile forward uses,
+// nothing else got, and that canBind accepts (nil = bindable on 127.0.0.1).
+func PickPorts(lab *spec.Lab, live *drivers.Live, canBind func(int) bool) (Ports, error) {
+	if canBind == nil {
+		canBind = Bindable
+	}
+	p := &picker{used: usedPorts(lab, live), canBind: canBind}
+	out := Ports{SSH: map[string]int{}, API: map[string]int{}}
+	for _, n := range lab.Nodes {
+		if vm := live.VMs[lab.VMName(n)]; vm != nil && plan.SSHPort(vm) > 0 {
+			continue
+		}
+		port, err := p.pick(FirstSSHPort)
+		if err != nil {
+			return out, fmt.Errorf("node %q's SSH forward: %w", n.Name, err)
+		}
+		out.SSH[n.Name] = port
+	}
+	for _, c := range lab.Clusters {
+		if len(c.ControlPlane) == 0 || hasForward(live.VMs[lab.VMName(c.ControlPlane[0])],
+			plan.APIForwardName(c.Name)) {
+			continue
+		}
+		port, err := p.pick(FirstAPIPort)
+		if err != nil {
+			return out, fmt.Errorf("cluster %q's API forward: %w", c.Name, err)
+		}
+		out.API[c.Name] = port
+	}
+	return out, nil
+}
+
+// usedPorts are the host ports the lab's live VMs and Labfile already use.
+func usedPorts(lab *spec.Lab, live *drivers.Live) map[int]bool {
+	used := map[int]bool{}
+	for _, vm := range live.VMs {
+		for _, f := range vm.Forwards {
+			used[f.HostPort] = true
+		}
+		if p := plan.SSHPort(vm); p > 0 {
+			used[p] = true
+		}
+	}
+	for _, n := range lab.Nodes {
+		for _, f := range n.Forwards {
+			used[f.HostPort] = true
+		}
+	}
+	return used
+}
+
+func hasForward(vm *drivers.VM, name string) bool {
+	if vm == nil {
+		return false
+	}
+	for _, f := range vm.Forwards {
+		if f.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+type picker struct {
+	used    map[int]bool
+	canBind func(int) bool
+}
+
+// pick returns the first free port from start on and marks it used.
+func (p *picker) pick(start int) (int, error) {
+	for port := start; port <= 65535; port++ {
+		if !p.used[port] && p.canBind(port) {
+			p.used[port] = true
+			return port, nil
+		}
+	}
+	return 0, fmt.Errorf("no free host port from %d up", start)
+}
+
+// Bindable reports whether a TCP listener can take 127.0.0.1:port now.
+func Bindable(port int) bool {
+	l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+	if err != nil {
+		return false
+	}
+	l.Close()
+	return true
+}

@@ -1,0 +1,84 @@
+package plan
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/labtool/lab/internal/spec"
+)
+
+// clusters plans the cluster steps of every cluster with a member that has
+// not joined it yet. A plan limited to some nodes leaves out the clusters
+// it does not fully cover.
+func (d *differ) clusters(p *Plan, nodes []*spec.Node) []Action {
+	planned := map[string]bool{}
+	for _, n := range nodes {
+		planned[n.Name] = true
+	}
+	fresh := map[string]bool{}
+	for _, np := range p.Nodes {
+		for _, a := range np.Actions {
+			if a.Object == ObjVM && (a.Kind == Create || a.Kind == Replace) {
+				fresh[np.Name] = true
+			}
+		}
+	}
+	var out []Action
+	for _, c := range d.lab.Clusters {
+		digest := ClusterDigest(c)
+		var pending []string
+		covered := true
+		for _, m := range Members(c) {
+			covered = covered && planned[m.Name]
+			vm := d.live.VMs[d.lab.VMName(m)]
+			if fresh[m.Name] || vm == nil || vm.Meta[MetaCluster(c.Name)] != digest {
+				pending = append(pending, m.Name)
+			}
+		}
+		if !covered || len(pending) == 0 {
+			continue
+		}
+		out = append(out, Action{Object: ObjCluster, Name: c.Name, Kind: Run, Change: true,
+			Changes: []Change{{Field: "members", New: memberList(c)}},
+			Reason:  "not joined yet: " + strings.Join(pending, ", "),
+			Record:  map[string]string{MetaCluster(c.Name): digest}})
+	}
+	return out
+}
+
+func memberList(c *spec.Cluster) string {
+	var names []string
+	for _, n := range c.ControlPlane {
+		names = append(names, n.Name+" (control plane)")
+	}
+	for _, n := range c.Workers {
+		names = append(names, n.Name)
+	}
+	return strings.Join(names, ", ")
+}
+
+// lowPorts checks host ports below 1024: on Linux and macOS VirtualBox can
+// bind them only as root, and the VM does not start otherwise.
+func (d *differ) lowPorts(nodes []*spec.Node) []string {
+	if d.in.HostOS == "windows" {
+		return nil
+	}
+	var warnings []string
+	for _, n := range nodes {
+		for _, f := range n.Forwards {
+			if f.HostPort >= 1024 {
+				continue
+			}
+			msg := fmt.Sprintf("node %q forward %q: host port %d is below 1024, which "+
+				"VirtualBox can bind on %s only when it runs as root", n.Name, f.Name,
+				f.HostPort, d.in.HostOS)
+			if d.in.Root {
+				warnings = append(warnings, msg+" (it does here)")
+				continue
+			}
+			d.errorf("%s; the VM would not start: run lab as root or use a port of "+
+				"1024 or more", msg)
+		}
+	}
+	return warnings
+}
