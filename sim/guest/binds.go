@@ -16,8 +16,10 @@ type Bind struct {
 }
 
 // hostTools are the host binaries every guest gets, read-only, at their
-// guest paths: OpenSSH's server and helpers, iproute2's ip and ssh-keygen.
+// guest paths: OpenSSH's server and helpers, iproute2's ip, ssh-keygen, and
+// coreutils' install, which Ubuntu has and Debian's busybox lacks.
 var hostTools = []struct{ src, dst string }{
+	{"/usr/bin/install", "/usr/bin/install"},
 	{"/usr/sbin/sshd", "/usr/sbin/sshd"},
 	{"/usr/lib/openssh", "/usr/lib/openssh"},
 	{"/usr/bin/ssh-keygen", "/usr/bin/ssh-keygen"},
