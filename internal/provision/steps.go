@@ -1,0 +1,183 @@
+package provision
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"hash"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/labtool/lab/internal/spec"
+)
+
+// StepDigest returns a sha256 over what a step does: its type, run policy,
+// script, sorted env, and for file steps the destination and each file's
+// relative path, mode and content, folders walked in sorted order. A change
+// to any of those changes the digest.
+func StepDigest(s *spec.Step) (string, error) {
+	h := sha256.New()
+	field := func(k, v string) { fmt.Fprintf(h, "%s %d:%s\n", k, len(v), v) }
+	field("type", s.Type)
+	field("run", s.Run)
+	switch s.Type {
+	case "shell":
+		field("script", shellScript(s))
+		keys := make([]string, 0, len(s.Env))
+		for k := range s.Env {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			field("env", k+"="+s.Env[k])
+		}
+	case "file":
+		field("destination", s.Destination)
+		if err := digestTree(h, s.Source); err != nil {
+			return "", fmt.Errorf("hashing step %s: %w", s.Name, err)
+		}
+	default:
+		return "", fmt.Errorf("hashing step %s: unknown step type %q", s.Name, s.Type)
+	}
+	return "sha256:" + hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// digestTree feeds each file under root (or root itself) to h.
+func digestTree(h hash.Hash, root string) error {
+	// WalkDir visits entries in lexical order, which keeps the digest stable.
+	return filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(root, p)
+		if err != nil {
+			return err
+		}
+		rel = filepath.ToSlash(rel)
+		switch {
+		case d.IsDir():
+			fmt.Fprintf(h, "dir %s %04o\n", rel, info.Mode().Perm())
+		case info.Mode().IsRegular():
+			data, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(h, "file %s %04o %d:", rel, info.Mode().Perm(), len(data))
+			h.Write(data)
+			h.Write([]byte("\n"))
+		default:
+			return fmt.Errorf("%s is neither a file nor a folder", p)
+		}
+		return nil
+	})
+}
+
+// shellScript is the script a shell step runs: the script file byte for
+// byte, or the inline lines under "set -e" so the first failing line
+// fails the step.
+func shellScript(s *spec.Step) string {
+	if len(s.Inline) == 0 {
+		return s.Script
+	}
+	return "#!/bin/sh\nset -e\n" + strings.Join(s.Inline, "\n") + "\n"
+}
+
+// RunStep runs a provisioning step on the guest, writing its output (stdout
+// and stderr both) to out. A failing step's error names it and the cause.
+func RunStep(ctx context.Context, g Guest, s *spec.Step, out io.Writer) error {
+	var err error
+	switch s.Type {
+	case "shell":
+		err = runShell(ctx, g, s, out)
+	case "file":
+		err = runFile(ctx, g, s)
+	default:
+		err = fmt.Errorf("unknown step type %q", s.Type)
+	}
+	if err != nil {
+		return fmt.Errorf("step %s: %w", s.Name, err)
+	}
+	return nil
+}
+
+func runShell(ctx context.Context, g Guest, s *spec.Step, out io.Writer) error {
+	path := "/tmp/lab-step-" + s.Name + ".sh"
+	if err := g.WriteFile(ctx, path, []byte(shellScript(s)), 0o700); err != nil {
+		return fmt.Errorf("uploading script: %w", err)
+	}
+	keys := make([]string, 0, len(s.Env))
+	for k := range s.Env {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	cmd := "sudo -n env"
+	for _, k := range keys {
+		cmd += " " + shellQuote(k+"="+s.Env[k])
+	}
+	// A script file with its own #! runs with that interpreter; inline
+	// lines and scripts without one run with sh.
+	if len(s.Inline) == 0 && strings.HasPrefix(s.Script, "#!") {
+		cmd += " " + path
+	} else {
+		cmd += " sh " + path
+	}
+	code, err := g.Run(ctx, cmd, nil, out, out)
+	if err != nil {
+		return err
+	}
+	if code != 0 {
+		return fmt.Errorf("script exited %d", code)
+	}
+	return nil
+}
+
+func runFile(ctx context.Context, g Guest, s *spec.Step) error {
+	info, err := os.Stat(s.Source)
+	if err != nil {
+		return fmt.Errorf("reading source: %w", err)
+	}
+	tmp := "/tmp/lab-upload-" + s.Name
+	if err := mustRun(ctx, g, "rm -rf "+shellQuote(tmp)); err != nil {
+		return fmt.Errorf("clearing %s: %w", tmp, err)
+	}
+	if err := g.Upload(ctx, s.Source, tmp); err != nil {
+		return err
+	}
+	dst := shellQuote(s.Destination)
+	var cmd string
+	if info.IsDir() {
+		// The folder's contents go into the destination.
+		cmd = fmt.Sprintf("sudo -n mkdir -p %s && sudo -n cp -a %s/. %s", dst,
+			shellQuote(tmp), dst)
+	} else {
+		// Like cp: a file copied onto an existing folder lands inside it.
+		inside := shellQuote(path.Join(s.Destination, filepath.Base(s.Source)))
+		cmd = fmt.Sprintf("if [ -d %s ]; then sudo -n cp -a %s %s; else "+
+			"sudo -n mkdir -p \"$(dirname %s)\" && sudo -n cp -a %s %s; fi",
+			dst, shellQuote(tmp), inside, dst, shellQuote(tmp), dst)
+	}
+	cmd += "; rc=$?; rm -rf " + shellQuote(tmp) + "; exit $rc"
+	if err := mustRun(ctx, g, cmd); err != nil {
+		return fmt.Errorf("copying to %s: %w", s.Destination, err)
+	}
+	return nil
+}
+
+// shellQuote quotes s for a POSIX shell.
+func shellQuote(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"+
+		"0123456789_-./=:@,+") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}

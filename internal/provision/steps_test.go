@@ -1,0 +1,183 @@
+package provision
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/labtool/lab/internal/spec"
+)
+
+func shellStep() *spec.Step {
+	return &spec.Step{Type: "shell", Name: "setup", Run: spec.RunOnChange,
+		Inline: []string{"apt-get update", "echo $GREETING"},
+		Env:    map[string]string{"GREETING": "hi", "A": "1"}}
+}
+
+func fileTree(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	must := func(err error) {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(os.MkdirAll(filepath.Join(dir, "conf", "sub"), 0o755))
+	must(os.WriteFile(filepath.Join(dir, "conf", "a.txt"), []byte("a"), 0o644))
+	must(os.WriteFile(filepath.Join(dir, "conf", "sub", "run.sh"), []byte("#!/bin/sh"), 0o755))
+	return filepath.Join(dir, "conf")
+}
+
+func TestStepDigest(t *testing.T) {
+	base := shellStep()
+	d0, err := StepDigest(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d1, _ := StepDigest(shellStep()); d1 != d0 {
+		t.Fatalf("digest not stable: %s vs %s", d0, d1)
+	}
+	if !strings.HasPrefix(d0, "sha256:") || len(d0) != len("sha256:")+64 {
+		t.Errorf("digest %q", d0)
+	}
+	renamed := shellStep()
+	renamed.Name = "other"
+	if d, _ := StepDigest(renamed); d != d0 {
+		t.Error("the step's name changed the digest")
+	}
+	changes := map[string]func(s *spec.Step){
+		"inline": func(s *spec.Step) { s.Inline[1] = "echo bye" },
+		"env":    func(s *spec.Step) { s.Env["GREETING"] = "ho" },
+		"envkey": func(s *spec.Step) { s.Env["B"] = "1" },
+		"run":    func(s *spec.Step) { s.Run = spec.RunAlways },
+		"script": func(s *spec.Step) { s.Inline = nil; s.Script = "echo hi\n" },
+	}
+	seen := map[string]string{d0: "base"}
+	for name, change := range changes {
+		s := shellStep()
+		change(s)
+		d, err := StepDigest(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if prev, dup := seen[d]; dup {
+			t.Errorf("%s: same digest as %s", name, prev)
+		}
+		seen[d] = name
+	}
+}
+
+func TestStepDigestFiles(t *testing.T) {
+	src := fileTree(t)
+	step := &spec.Step{Type: "file", Name: "conf", Run: spec.RunOnChange, Source: src,
+		Destination: "/etc/app"}
+	d0, err := StepDigest(step)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d, _ := StepDigest(step); d != d0 {
+		t.Fatal("digest not stable")
+	}
+	changes := map[string]func(){
+		"content": func() { os.WriteFile(filepath.Join(src, "a.txt"), []byte("b"), 0o644) },
+		"mode":    func() { os.Chmod(filepath.Join(src, "a.txt"), 0o600) },
+		"new":     func() { os.WriteFile(filepath.Join(src, "sub", "z"), nil, 0o644) },
+		"rename": func() {
+			os.Rename(filepath.Join(src, "sub", "z"), filepath.Join(src, "sub", "y"))
+		},
+		"dest": func() { step.Destination = "/etc/app2" },
+	}
+	seen := map[string]string{d0: "base"}
+	for _, name := range []string{"content", "mode", "new", "rename", "dest"} {
+		changes[name]()
+		d, err := StepDigest(step)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if prev, dup := seen[d]; dup {
+			t.Errorf("%s: same digest as %s", name, prev)
+		}
+		seen[d] = name
+	}
+	step.Source = filepath.Join(src, "missing")
+	if _, err := StepDigest(step); err == nil || !strings.Contains(err.Error(), "step conf") {
+		t.Errorf("missing source: %v", err)
+	}
+}
+
+func TestRunStepShell(t *testing.T) {
+	g := newScriptedGuest(map[string]reply{"sudo -n env": {code: 3, stdout: "out\n",
+		stderr: "err\n"}})
+	var out bytes.Buffer
+	err := RunStep(context.Background(), g, shellStep(), &out)
+	if err == nil || err.Error() != "step setup: script exited 3" {
+		t.Fatalf("got %v", err)
+	}
+	script := g.written["/tmp/lab-step-setup.sh"]
+	if script != "#!/bin/sh\nset -e\napt-get update\necho $GREETING\n" {
+		t.Errorf("script %q", script)
+	}
+	want := "sudo -n env A=1 GREETING=hi sh /tmp/lab-step-setup.sh"
+	if len(g.ran) != 1 || g.ran[0] != want {
+		t.Errorf("ran %q, want %q", g.ran, want)
+	}
+	if out.String() != "out\nerr\n" {
+		t.Errorf("output %q", out.String())
+	}
+	plain := &spec.Step{Type: "shell", Name: "p", Script: "echo 'a b'\n",
+		Env: map[string]string{"X": "it's"}}
+	g = newScriptedGuest(nil)
+	if err := RunStep(context.Background(), g, plain, &out); err != nil {
+		t.Fatal(err)
+	}
+	if want := `sudo -n env 'X=it'\''s' sh /tmp/lab-step-p.sh`; g.ran[0] != want {
+		t.Errorf("ran %q, want %q", g.ran[0], want)
+	}
+	bash := &spec.Step{Type: "shell", Name: "b", Script: "#!/bin/bash\necho hi\n"}
+	g = newScriptedGuest(nil)
+	if err := RunStep(context.Background(), g, bash, &out); err != nil {
+		t.Fatal(err)
+	}
+	if want := "sudo -n env /tmp/lab-step-b.sh"; g.ran[0] != want {
+		t.Errorf("ran %q, want %q", g.ran[0], want)
+	}
+}
+
+func TestRunStepFile(t *testing.T) {
+	src := fileTree(t)
+	tests := []struct {
+		name, source, want string
+	}{
+		{"folder", src, "sudo -n mkdir -p /etc/app && sudo -n cp -a /tmp/lab-upload-s/. /etc/app"},
+		{"file", filepath.Join(src, "a.txt"), "if [ -d /etc/app ]; then " +
+			"sudo -n cp -a /tmp/lab-upload-s /etc/app/a.txt; else " +
+			`sudo -n mkdir -p "$(dirname /etc/app)" && sudo -n cp -a /tmp/lab-upload-s /etc/app; fi`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			g := newScriptedGuest(nil)
+			step := &spec.Step{Type: "file", Name: "s", Source: tt.source,
+				Destination: "/etc/app"}
+			if err := RunStep(context.Background(), g, step, nil); err != nil {
+				t.Fatal(err)
+			}
+			if g.uploaded["/tmp/lab-upload-s"] != tt.source {
+				t.Errorf("uploaded %v", g.uploaded)
+			}
+			if len(g.ran) != 2 || !strings.HasPrefix(g.ran[1], tt.want) {
+				t.Errorf("ran %q", g.ran)
+			}
+		})
+	}
+	g := newScriptedGuest(map[string]reply{"sudo -n mkdir": {code: 1,
+		stderr: "cp: cannot create directory '/etc/app': Read-only file system\n"}})
+	step := &spec.Step{Type: "file", Name: "s", Source: src, Destination: "/etc/app"}
+	err := RunStep(context.Background(), g, step, nil)
+	if err == nil || !strings.Contains(err.Error(), "step s: copying to /etc/app") ||
+		!strings.Contains(err.Error(), "Read-only file system") {
+		t.Errorf("got %v", err)
+	}
+}
