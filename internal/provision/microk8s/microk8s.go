@@ -1,0 +1,394 @@
+// Package microk8s builds a MicroK8s cluster over a lab's running nodes:
+// install, pin every node to the cluster network, join, wait, enable addons
+// and write a kubeconfig for the host.
+package microk8s
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/netip"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/labtool/lab/internal/provision"
+	"github.com/labtool/lab/internal/spec"
+)
+
+// Budgets, variables so tests can shrink them.
+var (
+	// ReadySeconds is the --timeout of `microk8s status --wait-ready`.
+	ReadySeconds = 300
+	// NodesReadyBudget bounds the wait for every node to be Ready.
+	NodesReadyBudget = 5 * time.Minute
+	// PollEvery is how often node readiness is asked again.
+	PollEvery = 5 * time.Second
+)
+
+// Per-step budgets. Install covers a snap download; join covers the
+// agent's dqlite wait (reference B5: about 3 minutes per join).
+const (
+	budgetAddress = 1 * time.Minute
+	budgetInstall = 15 * time.Minute
+	budgetPin     = 8 * time.Minute
+	budgetHosts   = 1 * time.Minute
+	budgetList    = 2 * time.Minute
+	budgetJoin    = 10 * time.Minute
+	budgetAddons  = 10 * time.Minute
+	budgetConfig  = 1 * time.Minute
+)
+
+// argsDir holds MicroK8s' service arguments.
+const argsDir = "/var/snap/microk8s/current/args"
+
+// NodeStatus is one cluster node as Kubernetes reports it.
+type NodeStatus struct {
+	Name       string
+	Status     string // "Ready" or "NotReady"
+	InternalIP string
+}
+
+// Result is the cluster after Ensure.
+type Result struct {
+	Nodes      []NodeStatus // every cluster node, control planes first
+	Kubeconfig string       // the path written
+	Warnings   []string
+}
+
+// Options are Ensure's settings beyond the cluster and its guests.
+type Options struct {
+	// APIHostPort is the host port forwarded to the first control plane's
+	// API (16443); the kubeconfig points at https://127.0.0.1:<port>.
+	APIHostPort int
+	// MACOf gives the MAC (12 hex digits) of a NIC whose spec leaves it
+	// derived, to find its DHCP address. Nil: the address is looked for
+	// by the network's CIDR instead.
+	MACOf func(node *spec.Node, slot int) string
+	// Out receives a node's progress lines; nil discards them.
+	Out func(node string) io.Writer
+}
+
+// member is a cluster node with what Ensure learns about it.
+type member struct {
+	node   *spec.Node
+	worker bool
+	g      provision.Guest
+	out    io.Writer
+	addr   netip.Addr // on the cluster network
+}
+
+// Ensure is EnsureWith without derived MACs.
+func Ensure(ctx context.Context, c *spec.Cluster, guests map[string]provision.Guest,
+	apiHostPort int, out func(node string) io.Writer) (*Result, error) {
+	return EnsureWith(ctx, c, guests, Options{APIHostPort: apiHostPort, Out: out})
+}
+
+// EnsureWith makes the cluster match c, following the recipe for
+// VirtualBox's NAT NIC: every node's kubelet (and control plane's
+// apiserver) is pinned to its cluster-network address before any join,
+// joins use add-node URLs on that network, and nodes already in the cluster
+// are left alone. A second run changes nothing.
+func EnsureWith(ctx context.Context, c *spec.Cluster, guests map[string]provision.Guest,
+	o Options) (*Result, error) {
+	return ensure(ctx, c, guests, o)
+}
+
+// ensure does EnsureWith's work; callers name the cluster in errors.
+func ensure(ctx context.Context, c *spec.Cluster, guests map[string]provision.Guest,
+	o Options) (*Result, error) {
+	ms, err := members(c, guests, o.Out)
+	if err != nil {
+		return nil, err
+	}
+	if err := prepareAll(ctx, c, ms, o.MACOf); err != nil {
+		return nil, err
+	}
+	first := ms[0]
+	if err := joinAll(ctx, c, ms); err != nil {
+		return nil, err
+	}
+	var nodes []NodeStatus
+	err = clusterStep(ctx, first, "wait nodes ready", NodesReadyBudget+budgetList,
+		func(ctx context.Context) error {
+			nodes, err = waitReady(ctx, first, ms)
+			if err != nil {
+				return err
+			}
+			return checkInternalIPs(c, ms, nodes)
+		})
+	if err != nil {
+		return nil, err
+	}
+	err = step(ctx, first, "addons", budgetAddons, func(ctx context.Context) error {
+		return enableAddons(ctx, first, c.Addons)
+	})
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{Nodes: nodes, Kubeconfig: c.Kubeconfig}
+	err = step(ctx, first, "kubeconfig", budgetConfig, func(ctx context.Context) error {
+		warn, err := writeKubeconfig(ctx, c, first, o.APIHostPort)
+		if warn != "" {
+			res.Warnings = append(res.Warnings, warn)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// joinAll joins, one at a time, the nodes the first control plane does not
+// list yet.
+func joinAll(ctx context.Context, c *spec.Cluster, ms []*member) error {
+	first := ms[0]
+	var joined []NodeStatus
+	err := step(ctx, first, "list nodes", budgetList, func(ctx context.Context) error {
+		var err error
+		joined, err = nodeList(ctx, first)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	for _, m := range ms[1:] {
+		if _, ok := findNode(joined, m.node.Name); ok {
+			fmt.Fprintf(m.out, "microk8s: already in cluster %s\n", c.Name)
+			continue
+		}
+		err := step(ctx, m, "join", budgetJoin, func(ctx context.Context) error {
+			return join(ctx, c, first, m)
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// step runs one named part of the work on a node within its budget,
+// announcing it on the node's output. Errors name the node and the step.
+func step(ctx context.Context, m *member, name string, budget time.Duration,
+	fn func(context.Context) error) error {
+	return timed(ctx, m, "node "+m.node.Name+": step "+name, name, budget, fn)
+}
+
+// clusterStep is step for work about the whole cluster, run from (and
+// reported on) the first control plane.
+func clusterStep(ctx context.Context, first *member, name string, budget time.Duration,
+	fn func(context.Context) error) error {
+	return timed(ctx, first, "step "+name, name, budget, fn)
+}
+
+func timed(ctx context.Context, m *member, label, name string, budget time.Duration,
+	fn func(context.Context) error) error {
+	fmt.Fprintf(m.out, "microk8s: %s\n", name)
+	sctx, cancel := context.WithTimeout(ctx, budget)
+	defer cancel()
+	err := fn(sctx)
+	if err == nil {
+		return nil
+	}
+	if errors.Is(sctx.Err(), context.DeadlineExceeded) && ctx.Err() == nil {
+		return fmt.Errorf("%s: not done within %s: %w", label, budget, err)
+	}
+	return fmt.Errorf("%s: %w", label, err)
+}
+
+// members lists control planes first, then workers, each with its guest.
+func members(c *spec.Cluster, guests map[string]provision.Guest,
+	out func(string) io.Writer) ([]*member, error) {
+	if len(c.ControlPlane) == 0 {
+		return nil, fmt.Errorf("no control plane node")
+	}
+	if c.Network == nil {
+		return nil, fmt.Errorf("no cluster network")
+	}
+	var ms []*member
+	add := func(nodes []*spec.Node, worker bool) error {
+		for _, n := range nodes {
+			g, ok := guests[n.Name]
+			if !ok || g == nil {
+				return fmt.Errorf("node %s is not reachable; is it running?", n.Name)
+			}
+			var w io.Writer = io.Discard
+			if out != nil {
+				if ow := out(n.Name); ow != nil {
+					w = ow
+				}
+			}
+			ms = append(ms, &member{node: n, worker: worker, g: g, out: w})
+		}
+		return nil
+	}
+	if err := add(c.ControlPlane, false); err != nil {
+		return nil, err
+	}
+	if err := add(c.Workers, true); err != nil {
+		return nil, err
+	}
+	return ms, nil
+}
+
+// prepareAll prepares every node at once; all must finish before any join.
+func prepareAll(ctx context.Context, c *spec.Cluster, ms []*member,
+	macOf func(*spec.Node, int) string) error {
+	errs := make([]error, len(ms))
+	var wg sync.WaitGroup
+	for i, m := range ms {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = prepare(ctx, c, m, macOf)
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	hosts := hostsBlock(ms)
+	for _, m := range ms {
+		err := step(ctx, m, "/etc/hosts", budgetHosts, func(ctx context.Context) error {
+			return writeHosts(ctx, m, hosts)
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// prepare finds the node's cluster address, installs MicroK8s if missing
+// and pins the node to that address.
+func prepare(ctx context.Context, c *spec.Cluster, m *member,
+	macOf func(*spec.Node, int) string) error {
+	err := step(ctx, m, "cluster address", budgetAddress, func(ctx context.Context) error {
+		addr, err := clusterAddr(ctx, c, m, macOf)
+		m.addr = addr
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(m.out, "microk8s: address on %s is %s\n", c.Network.Name, m.addr)
+	err = step(ctx, m, "install", budgetInstall, func(ctx context.Context) error {
+		if err := install(ctx, c, m); err != nil {
+			return err
+		}
+		return waitNodeReady(ctx, m)
+	})
+	if err != nil {
+		return err
+	}
+	return step(ctx, m, "pin node address", budgetPin, func(ctx context.Context) error {
+		return pinArgs(ctx, m)
+	})
+}
+
+// install runs snap install unless MicroK8s is there already.
+func install(ctx context.Context, c *spec.Cluster, m *member) error {
+	var out bytes.Buffer
+	code, err := m.g.Run(ctx, "snap list microk8s", nil, &out, io.Discard)
+	if err != nil {
+		return fmt.Errorf("running snap list: %w", err)
+	}
+	// With no snaps at all, snap list exits 0 and prints only a hint.
+	if code == 0 && listsSnap(out.String(), "microk8s") {
+		return nil
+	}
+	cmd := "sudo -n snap install microk8s --classic"
+	if c.Channel != "" {
+		cmd += " --channel=" + shellQuote(c.Channel)
+	}
+	if err := run(ctx, m, cmd); err != nil {
+		return fmt.Errorf("installing microk8s (check the guest reaches the snap "+
+			"store and the channel %q exists): %w", c.Channel, err)
+	}
+	return nil
+}
+
+// listsSnap reports whether `snap list` output has a row for the snap.
+func listsSnap(text, name string) bool {
+	for _, line := range strings.Split(text, "\n") {
+		if f := strings.Fields(line); len(f) > 0 && f[0] == name {
+			return true
+		}
+	}
+	return false
+}
+
+// waitNodeReady waits for the node's own MicroK8s services.
+func waitNodeReady(ctx context.Context, m *member) error {
+	cmd := fmt.Sprintf("sudo -n microk8s status --wait-ready --timeout %d", ReadySeconds)
+	code, text, err := output(ctx, m, cmd)
+	if err != nil {
+		return err
+	}
+	if code != 0 {
+		return fmt.Errorf("microk8s not ready within %ds (%s); check memory (2 GiB or "+
+			"more) and `sudo microk8s inspect` on the node", ReadySeconds, trim(text))
+	}
+	return nil
+}
+
+// pinArgs sets kubelet --node-ip (and apiserver --advertise-address on
+// control planes) to the cluster address, restarting MicroK8s if it changed
+// anything. Joins rewrite args/kubelet, so it runs again after a join.
+func pinArgs(ctx context.Context, m *member) error {
+	changed := false
+	args := []struct{ file, flag string }{{"kubelet", "--node-ip"}}
+	if !m.worker {
+		args = append(args, struct{ file, flag string }{"kube-apiserver", "--advertise-address"})
+	}
+	for _, a := range args {
+		code, text, err := output(ctx, m, setArgScript(a.file, a.flag, m.addr.String()))
+		if err != nil {
+			return err
+		}
+		if code != 0 {
+			return fmt.Errorf("setting %s in %s/%s: %s", a.flag, argsDir, a.file, trim(text))
+		}
+		if strings.Contains(text, "changed") {
+			fmt.Fprintf(m.out, "microk8s: set %s=%s in args/%s\n", a.flag, m.addr, a.file)
+			changed = true
+		}
+	}
+	if !changed {
+		return nil
+	}
+	if err := run(ctx, m, "sudo -n snap restart microk8s"); err != nil {
+		return fmt.Errorf("restarting microk8s: %w", err)
+	}
+	return waitNodeReady(ctx, m)
+}
+
+// setArgScript replaces any value of flag in an args file with value,
+// printing "changed" when it had to.
+func setArgScript(file, flag, value string) string {
+	f := argsDir + "/" + file
+	line := flag + "=" + value
+	return fmt.Sprintf("if ! sudo -n grep -qxF -- %s %s; then "+
+		"sudo -n sed -i '/^%s[= ]/d' %s && echo %s | sudo -n tee -a %s >/dev/null && "+
+		"echo changed; fi", shellQuote(line), f, flag, f, shellQuote(line), f)
+}
+
+func trim(s string) string {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return "no output"
+	}
+	return s
+}
+
+// shellQuote quotes s for a POSIX shell.
+func shellQuote(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"+
+		"0123456789-_./:=@+,") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
