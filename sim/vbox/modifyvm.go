@@ -39,6 +39,10 @@ var modifyVMOptions = []mvOption{
 		old: []string{"--graphicscontroller"}},
 	{key: "audio", new7: []string{"--audio-driver"}, old: []string{"--audio"}},
 	{key: "uart", old: []string{"--uart"}, indexed: true},
+	{key: "uartmode", new7: []string{"--uart-mode"}, old: []string{"--uartmode"},
+		indexed: true},
+	{key: "uarttype", new7: []string{"--uart-type"}, old: []string{"--uarttype"},
+		indexed: true},
 	{key: "nic", old: []string{"--nic"}, indexed: true},
 	{key: "nictype", new7: []string{"--nic-type"}, old: []string{"--nictype"}, indexed: true},
 	{key: "bridged", new7: []string{"--bridge-adapter"}, old: []string{"--bridgeadapter"},
@@ -52,6 +56,12 @@ var modifyVMOptions = []mvOption{
 		indexed: true},
 	{key: "natnet", new7: []string{"--nat-net"}, old: []string{"--natnet"}, indexed: true},
 	{key: "natpf", new7: []string{"--nat-pf"}, old: []string{"--natpf"}, indexed: true},
+	{key: "natdnsproxy", new7: []string{"--nat-dns-proxy"}, old: []string{"--natdnsproxy"},
+		indexed: true},
+	{key: "natdnshostresolver", new7: []string{"--nat-dns-host-resolver"},
+		old: []string{"--natdnshostresolver"}, indexed: true},
+	{key: "natdnspassdomain", new7: []string{"--nat-dns-pass-domain"},
+		old: []string{"--natdnspassdomain"}, indexed: true},
 	{key: "mac", new7: []string{"--mac-address"}, old: []string{"--macaddress"}, indexed: true},
 	{key: "cable", new7: []string{"--cable-connected"}, old: []string{"--cableconnected"},
 		indexed: true},
@@ -138,6 +148,17 @@ func (ed *vmEditor) apply(items []opt) error {
 			i++
 			o.val = "delete " + items[i].val
 		}
+		if o.key == "uart" || o.key == "uartmode" {
+			// The second value is fetched as the next argument, as in
+			// RTGetOptFetchValue: --uart1 0x3f8 4, --uartmode1 file <path>.
+			if uartTakesSecond(o) {
+				if i+1 >= len(items) || items[i+1].key != "" {
+					return getoptf("%s%d: VERR_GETOPT_REQUIRED_ARGUMENT_MISSING", o.name, o.idx)
+				}
+				i++
+				o.val += "," + items[i].val
+			}
+		}
 		if ed.m.State == "saved" && !savedOK[o.key] {
 			s := setters[o.key]
 			if s == "" {
@@ -159,11 +180,8 @@ func (ed *vmEditor) one(o opt) error {
 	case "vram", "ioapic", "acpi", "pae", "hwvirtex", "nested-hw-virt", "firmware",
 		"rtcuseutc", "paravirtprovider", "graphicscontroller", "audio", "description":
 		return ed.setting(o)
-	case "uart":
-		if o.val != "off" {
-			return plainf("Only 'off' is simulated for --uart%d", o.idx)
-		}
-		return nil
+	case "uart", "uartmode", "uarttype":
+		return ed.uart(o)
 	}
 	nic, err := ed.nic(o)
 	if err != nil || nic == nil {

@@ -33,6 +33,8 @@ func (ed *vmEditor) nicOption(o opt, nic *vboxstate.NIC) error {
 		return ed.c.natpf(nic, o, "VBoxManageModifyVM.cpp")
 	case "mac":
 		return setMAC(nic, o.val)
+	case "natdnsproxy", "natdnshostresolver", "natdnspassdomain":
+		return ed.natDNS(o)
 	case "cable":
 		b, ok := onOff(o.val)
 		if !ok {
@@ -40,6 +42,20 @@ func (ed *vmEditor) nicOption(o opt, nic *vboxstate.NIC) error {
 		}
 		nic.Cable = b
 	}
+	return nil
+}
+
+// natDNS records a NAT engine DNS switch (on|off, parsed by RTGetOpt as a
+// boolean). The engine exists for every adapter, whatever its attachment;
+// showvminfo --machinereadable does not print these switches.
+func (ed *vmEditor) natDNS(o opt) error {
+	if _, ok := onOff(o.val); !ok {
+		return getoptf("Invalid argument format: %s", o.val)
+	}
+	if ed.m.Settings == nil {
+		ed.m.Settings = map[string]string{}
+	}
+	ed.m.Settings[fmt.Sprintf("%s%d", o.key, o.idx)] = o.val
 	return nil
 }
 

@@ -362,9 +362,7 @@ func ruleString(r vboxstate.Rule, sep string) string {
 func (c *call) writeTrailer(p mrWriter, m *vboxstate.Machine) {
 	p.raw("hidpointing", "ps2mouse")
 	p.raw("hidkeyboard", "ps2kbd")
-	for i := 1; i <= 4; i++ {
-		p.raw(fmt.Sprintf("uart%d", i), "off")
-	}
+	c.writeUARTs(p, m.Settings)
 	p.raw("lpt1", "off")
 	p.raw("lpt2", "off")
 	p.raw("audio", setting(m, "audio"))
