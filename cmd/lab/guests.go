@@ -153,7 +153,13 @@ func (g *sshGuests) FormCluster(ctx context.Context, c *spec.Cluster, apiPort in
 		}
 		guests[m.Name] = conn
 	}
-	res, err := microk8s.Ensure(ctx, c, guests, apiPort, out)
+	res, err := microk8s.EnsureWith(ctx, c, guests, microk8s.Options{
+		APIHostPort: apiPort,
+		Out:         out,
+		MACOf: func(n *spec.Node, slot int) string {
+			return apply.MACOf(g.labID, n)(slot)
+		},
+	})
 	if err != nil {
 		return err
 	}

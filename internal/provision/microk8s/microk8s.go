@@ -297,19 +297,26 @@ func install(ctx context.Context, c *spec.Cluster, m *member) error {
 		return fmt.Errorf("running snap list: %w", err)
 	}
 	// With no snaps at all, snap list exits 0 and prints only a hint.
-	if code == 0 && listsSnap(out.String(), "microk8s") {
-		return nil
+	if code != 0 || !listsSnap(out.String(), "microk8s") {
+		cmd := "sudo -n snap install microk8s --classic"
+		if c.Channel != "" {
+			cmd += " --channel=" + shellQuote(c.Channel)
+		}
+		if err := run(ctx, m, cmd); err != nil {
+			return fmt.Errorf("installing microk8s (check the guest reaches the snap "+
+				"store and the channel %q exists): %w", c.Channel, err)
+		}
 	}
-	cmd := "sudo -n snap install microk8s --classic"
-	if c.Channel != "" {
-		cmd += " --channel=" + shellQuote(c.Channel)
-	}
-	if err := run(ctx, m, cmd); err != nil {
-		return fmt.Errorf("installing microk8s (check the guest reaches the snap "+
-			"store and the channel %q exists): %w", c.Channel, err)
+	// The login user joins the microk8s group, so `lab exec NODE -- microk8s
+	// kubectl ...` works without sudo from the next session on.
+	if err := run(ctx, m, groupCmd); err != nil {
+		return fmt.Errorf("adding the login user to the microk8s group: %w", err)
 	}
 	return nil
 }
+
+// groupCmd adds the login user to the microk8s group unless it is in it.
+const groupCmd = `id -nG | grep -qw microk8s || sudo -n usermod -a -G microk8s "$(id -un)"`
 
 // listsSnap reports whether `snap list` output has a row for the snap.
 func listsSnap(text, name string) bool {

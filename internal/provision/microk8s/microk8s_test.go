@@ -193,6 +193,9 @@ func TestEnsureFreshCluster(t *testing.T) {
 			`--channel=1.29/stable$`); i < 0 {
 			t.Errorf("%s: no snap install", n)
 		}
+		if i := index(w.log, "^"+n+": "+regexp.QuoteMeta(groupCmd)+"$"); i < 0 {
+			t.Errorf("%s: login user not added to the microk8s group", n)
+		}
 	}
 	if i := index(w.log, `^cp: .*--advertise-address=192\.168\.56\.10`); i < 0 || i > firstJoin {
 		t.Errorf("apiserver advertise-address at %d, first join at %d", i, firstJoin)
