@@ -5,7 +5,7 @@ SIMBIN    := $(BIN)/sim
 SIM_HOME  ?= $(CURDIR)/.sim
 STATICCHECK_VERSION := v0.8.2
 
-.PHONY: all build sim test test-unit lint demo demo-destroy sim-reset clean cross
+.PHONY: all build sim test test-unit lint demo demo-destroy sim-reset clean cross bench
 
 all: build
 
@@ -45,6 +45,10 @@ demo: build sim
 
 demo-destroy: build sim
 	SIM_HOME=$(SIM_HOME) SIMBIN=$(SIMBIN) LAB=$(BIN)/lab scripts/demo.sh destroy
+
+# lab against Vagrant on the same simulated VirtualBox (docs/performance.md).
+bench: build sim
+	LAB_BIN=$(BIN)/lab bench/run.sh
 
 sim-reset:
 	LAB_SIM_HOME=$(SIM_HOME) $(SIMBIN)/labsim reset
