@@ -5,8 +5,10 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
+	"io/fs"
 	"os"
 	"path"
+	"path/filepath"
 	"strings"
 
 	"github.com/labtool/lab/sim/guestcmd/sys"
@@ -90,8 +92,15 @@ func Install(env *sys.Env, rev string) error {
 	if err := installCredentials(env); err != nil {
 		return err
 	}
+	// The group may read what the snap's commands read, as the snap's
+	// configure hook arranges: members run microk8s without sudo.
 	for _, dir := range []string{"credentials", "certs", "args"} {
-		_ = os.Chown(env.Path(p(dir)), 0, gid)
+		_ = filepath.WalkDir(env.Path(p(dir)), func(f string, _ fs.DirEntry, err error) error {
+			if err == nil {
+				_ = os.Chown(f, 0, gid)
+			}
+			return nil
+		})
 		_ = os.Chmod(env.Path(p(dir)), 0o770)
 	}
 	svc := "/usr/lib/labsim/guest microk8sd\n"
