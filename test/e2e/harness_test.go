@@ -144,7 +144,7 @@ type call struct {
 	Start time.Time `json:"start"`
 	End   time.Time `json:"end"`
 	PID   int       `json:"pid"`
-	Argv  []string  `json:"argv"`
+	Argv  []string  `json:"argv"` // without the program name
 	Exit  int       `json:"exit"`
 }
 
@@ -182,9 +182,9 @@ var readOnly = map[string]bool{
 func changing(calls []call) []call {
 	var out []call
 	for _, c := range calls {
-		if len(c.Argv) > 1 && readOnly[c.Argv[1]] {
-			if c.Argv[1] == "guestproperty" && len(c.Argv) > 2 && c.Argv[2] != "get" &&
-				c.Argv[2] != "enumerate" {
+		if len(c.Argv) > 0 && readOnly[c.Argv[0]] {
+			if c.Argv[0] == "guestproperty" && len(c.Argv) > 1 && c.Argv[1] != "get" &&
+				c.Argv[1] != "enumerate" {
 				out = append(out, c)
 			}
 			continue
