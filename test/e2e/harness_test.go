@@ -25,6 +25,7 @@ type world struct {
 	home   string // LAB_SIM_HOME
 	dir    string // the Labfile's folder
 	env    []string
+	links  []string // the host's network links when the world began
 }
 
 // newWorld prepares a simulated host and an empty lab folder, and registers
@@ -52,6 +53,7 @@ func newWorld(t *testing.T) *world {
 		"LAB_SIM_TIME_SCALE="+scale,
 		"NO_COLOR=1",
 	)
+	w.links = hostLinks(t)
 	w.must(w.run(filepath.Join(simBin, "labsim"), "mkbox", "--guest",
 		filepath.Join(simBin, "guest"), "--out", filepath.Join(w.home, "box"),
 		"--vagrant-home", filepath.Join(w.home, "vagrant.d")))

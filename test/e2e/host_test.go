@@ -42,6 +42,11 @@ func (w *world) leftovers() []string {
 			left = append(left, "process "+strings.ReplaceAll(string(cmd), "\x00", " "))
 		}
 	}
+	now := hostLinks(w.t)
+	if strings.Join(now, " ") != strings.Join(w.links, " ") {
+		left = append(left, "host links "+strings.Join(now, " ")+
+			" (before: "+strings.Join(w.links, " ")+")")
+	}
 	mounts, err := os.ReadFile("/proc/self/mountinfo")
 	if err != nil {
 		w.t.Fatal(err)
@@ -81,4 +86,21 @@ func listeners(t *testing.T) []string {
 		held = append(held, f[4]+" labsim")
 	}
 	return held
+}
+
+// hostLinks lists the names of the host's own network links; the
+// simulator makes every link inside its own namespaces.
+func hostLinks(t *testing.T) []string {
+	t.Helper()
+	out, err := exec.Command("ip", "-o", "link", "show").Output()
+	if err != nil {
+		t.Fatalf("listing links: %v", err)
+	}
+	var names []string
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		if f := strings.Fields(line); len(f) > 1 {
+			names = append(names, strings.TrimSuffix(f[1], ":"))
+		}
+	}
+	return names
 }
