@@ -139,10 +139,17 @@ func TestUpExecDestroy(t *testing.T) {
 // TestChangesTouchOnlyWhatDiffers checks, from the simulator's audit log,
 // that hand changes are planned and reverted, that a memory change stops
 // only its node while a new forward goes in live, that nodes are worked on
-// in parallel, and that a refused plan changes nothing.
+// in parallel, and that a refused plan changes nothing; on VirtualBox 7.x
+// and on 6.1, whose VBoxManage knows only the old option spellings.
 func TestChangesTouchOnlyWhatDiffers(t *testing.T) {
+	for _, version := range []string{"7.1.4r165100", "6.1.50r161033"} {
+		t.Run(version, func(t *testing.T) { changesTouchOnlyWhatDiffers(t, version) })
+	}
+}
+
+func changesTouchOnlyWhatDiffers(t *testing.T, version string) {
 	w := newWorld(t)
-	w.env = append(w.env, "LAB_SIM_LATENCY=20ms")
+	w.env = append(w.env, "LAB_SIM_LATENCY=20ms", "LAB_SIM_VBOX_VERSION="+version)
 	port, port2 := freePort(t), freePort(t)
 	files := map[string]string{"files/app.conf": "x\n"}
 	w.writeLabfile(labfile("1GiB", port, fmt.Sprintf(nodeB, "")), files)
