@@ -134,3 +134,20 @@ func boolWord(b bool) string {
 	}
 	return "off"
 }
+
+// getoptMap parses options that take no positional arguments into a map
+// keyed by option key (the last value given wins).
+func getoptMap(args []string, specs []optSpec) (map[string]string, error) {
+	opts, pos, err := getopt(args, specs)
+	if err != nil {
+		return nil, err
+	}
+	if len(pos) > 0 {
+		return nil, getoptf("Invalid parameter '%s'", pos[0])
+	}
+	val := map[string]string{}
+	for _, o := range opts {
+		val[o.key] = o.val
+	}
+	return val, nil
+}

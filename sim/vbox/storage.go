@@ -30,16 +30,9 @@ func cmdStorageCtl(c *call, args []string) error {
 		{key: "bootable", names: []string{"--bootable"}, arg: true},
 		{key: "remove", names: []string{"--remove"}},
 	}
-	opts, pos, err := getopt(args[1:], specs)
+	val, err := getoptMap(args[1:], specs)
 	if err != nil {
 		return err
-	}
-	if len(pos) > 0 {
-		return getoptf("Invalid parameter '%s'", pos[0])
-	}
-	val := map[string]string{}
-	for _, o := range opts {
-		val[o.key] = o.val
 	}
 	if val["name"] == "" {
 		return syntaxf("Storage controller name not specified")
@@ -130,16 +123,9 @@ func cmdStorageAttach(c *call, args []string) error {
 		{key: "discard", names: []string{"--discard"}, arg: true},
 		{key: "hotpluggable", names: []string{"--hotpluggable"}, arg: true},
 	}
-	opts, pos, err := getopt(args[1:], specs)
+	val, err := getoptMap(args[1:], specs)
 	if err != nil {
 		return err
-	}
-	if len(pos) > 0 {
-		return getoptf("Invalid parameter '%s'", pos[0])
-	}
-	val := map[string]string{}
-	for _, o := range opts {
-		val[o.key] = o.val
 	}
 	if val["storagectl"] == "" {
 		return syntaxf("Storage controller name not specified")

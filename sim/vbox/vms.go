@@ -67,16 +67,9 @@ var createVMSpecs = []optSpec{
 // parseCreateVM builds the machine createvm describes; register says
 // whether --register was given.
 func (c *call) parseCreateVM(args []string) (*vboxstate.Machine, bool, error) {
-	opts, pos, err := getopt(args, createVMSpecs)
+	val, err := getoptMap(args, createVMSpecs)
 	if err != nil {
 		return nil, false, err
-	}
-	if len(pos) > 0 {
-		return nil, false, getoptf("Invalid parameter '%s'", pos[0])
-	}
-	val := map[string]string{}
-	for _, o := range opts {
-		val[o.key] = o.val
 	}
 	if val["name"] == "" {
 		return nil, false, syntaxf("Parameter --name is required")
