@@ -208,11 +208,16 @@ func copyFile(from, to string) error {
 		return err
 	}
 	defer in.Close()
+	return writeNew(to, in)
+}
+
+// writeNew copies r into a new file; an existing file is an error.
+func writeNew(to string, r io.Reader) error {
 	out, err := os.OpenFile(to, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
 	if err != nil {
 		return err
 	}
-	if _, err := io.Copy(out, in); err != nil {
+	if _, err := io.Copy(out, r); err != nil {
 		out.Close()
 		return err
 	}
