@@ -42,6 +42,12 @@ func TestMicroK8sExample(t *testing.T) {
 		}
 	}
 
+	// The login user is in the microk8s group: no sudo needed.
+	r = w.must(w.lab("exec", "cp", "--", "microk8s", "status"))
+	if !strings.HasPrefix(r.stdout, "microk8s is running\n") {
+		t.Errorf("microk8s status as the login user:\n%s", r)
+	}
+
 	// From the host: the kubeconfig reaches the API through 127.0.0.1.
 	nodes := kubeNodes(t, filepath.Join(w.dir, ".lab", "kubeconfig"))
 	if len(nodes) != 3 {

@@ -47,6 +47,7 @@ func withLock(env *sys.Env, fn func() error) error {
 		return fmt.Errorf("opening %s: %w", lock, err)
 	}
 	defer f.Close()
+	groupOwn(env, p("var", "labsim", ".lock"))
 	if err := unix.Flock(int(f.Fd()), unix.LOCK_EX); err != nil {
 		return fmt.Errorf("locking %s: %w", lock, err)
 	}
@@ -65,7 +66,19 @@ func writeJSON(env *sys.Env, file string, v any) error {
 	if err != nil {
 		return fmt.Errorf("encoding %s: %w", file, err)
 	}
-	return env.WriteFile(file, data, 0o660)
+	if err := env.WriteFile(file, data, 0o660); err != nil {
+		return err
+	}
+	groupOwn(env, file)
+	return nil
+}
+
+// groupOwn gives a snap data file to the microk8s group, as the snap does,
+// so members run microk8s commands without sudo.
+func groupOwn(env *sys.Env, file string) {
+	if g, ok := env.LookupGroup(Group); ok && os.Geteuid() == 0 {
+		_ = os.Chown(env.Path(file), 0, g.GID)
+	}
 }
 
 // ReadCluster reads cluster.json, filling the first node's defaults.
