@@ -152,6 +152,11 @@ func groupBlocks(blocks hcl.Blocks) map[string]hcl.Blocks {
 func (d *decoder) finish() Diagnostics {
 	for i := range d.diags {
 		x := &d.diags[i]
+		// A message quoting a bad value must not reveal a sensitive one.
+		if d.lab != nil {
+			x.Summary = Redact(x.Summary, d.lab.Sensitive)
+			x.Detail = Redact(x.Detail, d.lab.Sensitive)
+		}
 		if x.Subject == nil {
 			continue
 		}
