@@ -277,3 +277,40 @@ func TestVersionAndCleanPlanText(t *testing.T) {
 		t.Errorf("bad --var: exit %d, %q", code, errs)
 	}
 }
+
+// TestTerminalConfirmsStops checks that on a terminal a plan that stops a
+// VM waits for "yes", while without one a stop and start goes ahead.
+func TestTerminalConfirmsStops(t *testing.T) {
+	cases := []struct {
+		name      string
+		tty       bool
+		stdin     string
+		wantCode  int
+		wantCalls int
+	}{
+		{"terminal, no", true, "no\n", 1, 0},
+		{"terminal, yes", true, "yes\n", 0, 3},
+		{"no terminal", false, "", 0, 3},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			w, file := newWorld(), labDir(t)
+			mustUp(t, w, file)
+			w.vms["t-cp"].MemoryMiB = 4096
+			before := len(w.calls())
+			h, _, errb := testHost(w, c.stdin)
+			h.InTTY = c.tty
+			code := run(context.Background(), h, []string{"-f", file, "up"})
+			if code != c.wantCode {
+				t.Fatalf("up exit %d, want %d:\n%s", code, c.wantCode, errb)
+			}
+			if got := w.calls()[before:]; len(got) != c.wantCalls {
+				t.Errorf("calls %q, want %d of them", got, c.wantCalls)
+			}
+			asked := strings.Contains(errb.String(), "Type yes to go ahead")
+			if asked != c.tty {
+				t.Errorf("asked = %v on tty = %v:\n%s", asked, c.tty, errb)
+			}
+		})
+	}
+}

@@ -78,7 +78,7 @@ func (a *app) upCmd() *cobra.Command {
 		},
 	}
 	cmd.Flags().BoolVar(&f.autoApprove, "auto-approve", false,
-		"destroy or replace VMs without asking")
+		"stop, destroy or replace VMs without asking")
 	cmd.Flags().BoolVar(&f.json, "json", false, "print the plan as JSON")
 	return cmd
 }
@@ -114,17 +114,21 @@ func (a *app) up(ctx context.Context, f upFlags) error {
 // errRefused ends a run whose destructive plan was not approved.
 var errRefused = errors.New("nothing was changed")
 
-// confirm asks before a plan destroys or replaces VMs: on a terminal it
-// wants "yes"; without one it refuses unless --auto-approve was given.
+// confirm asks before a plan destroys, replaces or stops VMs: on a terminal
+// it wants "yes"; without one it refuses a plan that destroys or replaces
+// unless --auto-approve was given (a stop and start goes ahead).
 func (a *app) confirm(p *plan.Plan, autoApprove bool, command string) error {
-	if autoApprove || !p.Destructive() {
+	if autoApprove || !p.Disruptive() {
 		return nil
 	}
 	if !a.h.InTTY {
+		if !p.Destructive() {
+			return nil
+		}
 		return fmt.Errorf("the plan destroys or replaces VMs and there is no terminal to "+
 			"confirm it: run `lab %s --auto-approve` to go ahead; %w", command, errRefused)
 	}
-	fmt.Fprint(a.h.Err, "\nThis plan destroys or replaces VMs. Type yes to go ahead: ")
+	fmt.Fprint(a.h.Err, "\nThis plan stops, destroys or replaces VMs. Type yes to go ahead: ")
 	line, _ := bufio.NewReader(a.h.In).ReadString('\n')
 	if strings.TrimSpace(line) != "yes" {
 		return fmt.Errorf("not confirmed: %w", errRefused)

@@ -185,3 +185,11 @@ func (p *Plan) Destructive() bool {
 	})
 	return found
 }
+
+// Disruptive reports whether the plan destroys, replaces or stops a VM: what
+// a user at a terminal is asked to confirm.
+func (p *Plan) Disruptive() bool {
+	found := p.Destructive()
+	p.Actions(func(_ string, a *Action) { found = found || a.Kind == Stop })
+	return found
+}
