@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"github.com/labtool/lab/internal/apply"
+	"github.com/labtool/lab/internal/spec"
 
 	"github.com/spf13/cobra"
 
@@ -40,6 +42,11 @@ func (a *app) power(ctx context.Context, f powerFlags) error {
 	p, err := plan.PowerPlan(s.lab, s.live, s.labID, f.nodes, f.start)
 	if err != nil {
 		return err
+	}
+	if f.start {
+		if err := a.checkStartPorts(s, p); err != nil {
+			return err
+		}
 	}
 	if p.Empty() {
 		state := "stopped"
@@ -93,4 +100,24 @@ func (a *app) destroy(ctx context.Context, f destroyFlags) error {
 		return err
 	}
 	return a.execute(ctx, s, p, "destroy")
+}
+
+// checkStartPorts refuses to start VMs whose forwards' host ports another
+// program holds: the VM would start with dead forwards. `lab up` moves
+// lab's own SSH port; a Labfile forward needs the user.
+func (a *app) checkStartPorts(s *session, p *plan.Plan) error {
+	var nodes []*spec.Node
+	for _, np := range p.Nodes {
+		nodes = append(nodes, s.lab.Node(np.Name))
+	}
+	if err := apply.CheckForwardPorts(s.lab, nodes, s.live, a.h.Bindable); err != nil {
+		return err
+	}
+	for _, np := range p.Nodes {
+		if np.SSHPort > 0 && !a.h.Bindable(np.SSHPort) {
+			return fmt.Errorf("node %q: its SSH port %d on 127.0.0.1 is in use by another "+
+				"program; `lab up` starts it on a new port", np.Name, np.SSHPort)
+		}
+	}
+	return nil
 }

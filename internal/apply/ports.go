@@ -1,6 +1,7 @@
 package apply
 
 import (
+	"errors"
 	"fmt"
 	"net"
 
@@ -31,9 +32,12 @@ func PickPorts(lab *spec.Lab, live *drivers.Live, canBind func(int) bool) (Ports
 	p := &picker{used: usedPorts(lab, live), canBind: canBind}
 	out := Ports{SSH: map[string]int{}, API: map[string]int{}}
 	for _, n := range lab.Nodes {
-		if vm := live.VMs[lab.VMName(n)]; vm != nil && plan.SSHPort(vm) > 0 {
+		if vm := live.VMs[lab.VMName(n)]; vm != nil && plan.SSHPort(vm) > 0 &&
+			(vm.State == drivers.Running || canBind(plan.SSHPort(vm))) {
 			continue
 		}
+		// A new VM, or a stopped one whose SSH port another program took
+		// meanwhile: VirtualBox would start it with a dead forward.
 		port, err := p.pick(FirstSSHPort)
 		if err != nil {
 			return out, fmt.Errorf("node %q's SSH forward: %w", n.Name, err)
@@ -109,4 +113,41 @@ func Bindable(port int) bool {
 	}
 	l.Close()
 	return true
+}
+
+// CheckForwardPorts finds the Labfile forwards whose host port another
+// program holds: forwards of VMs that will be started, and forwards a
+// running VM does not have yet. VirtualBox starts a VM anyway and the
+// forward goes nowhere, so lab refuses to plan instead (UDP is not checked).
+func CheckForwardPorts(lab *spec.Lab, nodes []*spec.Node, live *drivers.Live,
+	canBind func(int) bool) error {
+	if canBind == nil {
+		canBind = Bindable
+	}
+	var errs []error
+	for _, n := range nodes {
+		vm := live.VMs[lab.VMName(n)]
+		for _, f := range n.Forwards {
+			if f.Protocol != "tcp" || holds(vm, f.HostPort) || canBind(f.HostPort) {
+				continue
+			}
+			errs = append(errs, fmt.Errorf("node %q, forward %q: host port %d on 127.0.0.1 "+
+				"is in use by another program; free it or change the forward's host",
+				n.Name, f.Name, f.HostPort))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// holds reports whether a running VM already forwards the host port.
+func holds(vm *drivers.VM, port int) bool {
+	if vm == nil || vm.State != drivers.Running {
+		return false
+	}
+	for _, f := range vm.Forwards {
+		if f.HostPort == port {
+			return true
+		}
+	}
+	return false
 }

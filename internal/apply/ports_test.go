@@ -2,9 +2,11 @@ package apply
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/labtool/lab/internal/drivers"
+	"github.com/labtool/lab/internal/plan"
 	"github.com/labtool/lab/internal/plan/plantest"
 )
 
@@ -27,5 +29,62 @@ func TestPickPorts(t *testing.T) {
 	want := Ports{SSH: map[string]int{"worker-1": 2227}, API: map[string]int{"k8s": 16444}}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("ports %v, want %v", got, want)
+	}
+}
+
+// TestPickPortsMovesTakenSSHPort: a stopped VM whose SSH port another
+// program took gets a new one; a running VM keeps its own.
+func TestPickPortsMovesTakenSSHPort(t *testing.T) {
+	lab := plantest.Lab()
+	live := plantest.Converged(lab)
+	cp, w1 := live.VMs["k8s-cp"], live.VMs["k8s-worker-1"]
+	cp.State = drivers.Stopped
+	taken := map[int]bool{plan.SSHPort(cp): true, plan.SSHPort(w1): true}
+	got, err := PickPorts(lab, live, func(p int) bool { return !taken[p] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p, ok := got.SSH["cp"]; !ok || p == plan.SSHPort(cp) || taken[p] {
+		t.Errorf("stopped cp's taken SSH port not moved: %v", got.SSH)
+	}
+	if _, ok := got.SSH["worker-1"]; ok {
+		t.Errorf("running worker-1's SSH port moved: %v", got.SSH)
+	}
+}
+
+func TestCheckForwardPorts(t *testing.T) {
+	lab := plantest.Lab()
+	live := plantest.Converged(lab)
+	lab.Nodes[0].Forwards = []*drivers.Forward{
+		{Name: "web", Protocol: "tcp", HostPort: 18080, GuestPort: 80},
+		{Name: "dns", Protocol: "udp", HostPort: 18053, GuestPort: 53}}
+	busy := func(p int) bool { return p != 18080 && p != 18053 }
+	cases := []struct {
+		name  string
+		state drivers.State
+		held  bool // the live VM already forwards 18080
+		want  string
+	}{
+		{"running VM holds it", drivers.Running, true, ""},
+		{"stopped VM", drivers.Stopped, true, `node "cp", forward "web": host port 18080 on ` +
+			"127.0.0.1 is in use by another program; free it or change the forward's host"},
+		{"new forward on a running VM", drivers.Running, false, `node "cp", forward "web"`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			vm := live.VMs["k8s-cp"]
+			vm.State = c.state
+			vm.Forwards = nil
+			if c.held {
+				vm.Forwards = []drivers.Forward{{Name: "web", Protocol: "tcp", HostPort: 18080}}
+			}
+			err := CheckForwardPorts(lab, lab.Nodes, live, busy)
+			switch {
+			case c.want == "" && err != nil:
+				t.Errorf("unexpected error: %v", err)
+			case c.want != "" && (err == nil || !strings.HasPrefix(err.Error(), c.want)):
+				t.Errorf("error %v, want it to start with %q", err, c.want)
+			}
+		})
 	}
 }

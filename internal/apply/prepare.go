@@ -43,6 +43,9 @@ func Prepare(lab *spec.Lab, live *drivers.Live, labID string, dg Digester,
 		in.NetDigests[n.Name] = fmt.Sprintf("%x", sha256.Sum256(cfg))
 		in.RouteMetrics[n.Name] = dg.RouteMetrics(n)
 	}
+	if err := CheckForwardPorts(lab, lab.Nodes, live, canBind); err != nil {
+		return in, err
+	}
 	ports, err := PickPorts(lab, live, canBind)
 	if err != nil {
 		return in, err

@@ -22,7 +22,8 @@ type Inputs struct {
 	// slot that carries one, as the guest network config sets them.
 	RouteMetrics map[string]map[int]int
 	// SSHPorts holds the SSH host port chosen for nodes whose VM has none
-	// recorded yet (new VMs).
+	// recorded yet (new VMs), or whose stopped VM lost its port to another
+	// program.
 	SSHPorts map[string]int
 	// APIPorts holds the host port chosen for each cluster's API forward
 	// when its first control-plane VM has none yet.

@@ -31,8 +31,10 @@ func (d *differ) node(n *spec.Node) (Node, bool) {
 	}
 	port := SSHPort(vm)
 	recordPort := vm.Meta[drivers.MetaSSHPort] == ""
-	if port == 0 {
-		port = d.in.SSHPorts[n.Name]
+	if moved, ok := d.in.SSHPorts[n.Name]; ok && (port == 0 || vm.State != drivers.Running) {
+		// No SSH port yet, or the old one was taken while the VM was down.
+		recordPort = recordPort || moved != port
+		port = moved
 	}
 	np.SSHPort = port
 

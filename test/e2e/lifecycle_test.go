@@ -1,10 +1,12 @@
 package e2e
 
 import (
+	"encoding/json"
 	"fmt"
 	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -247,4 +249,68 @@ func overlapping(calls []call, vmA, vmB string) bool {
 		}
 	}
 	return false
+}
+
+// TestTakenPorts: a forward's host port held by another program is a plan
+// error that changes nothing; a stopped VM whose SSH port was taken comes
+// back on a new port and is reached there, not at the stranger's.
+func TestTakenPorts(t *testing.T) {
+	w := newWorld(t)
+	port := freePort(t)
+	files := map[string]string{"files/app.conf": "x\n"}
+	w.writeLabfile(labfile("1GiB", port, ""), files)
+
+	stranger, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := w.lab("up", "--auto-approve")
+	if r.code != 1 || !strings.Contains(r.stderr, fmt.Sprintf("host port %d", port)) {
+		t.Errorf("up with its forward's port taken: want exit 1 naming the port, got:\n%s", r)
+	}
+	if c := changing(w.audit()); len(c) > 0 {
+		t.Errorf("refused plan made changing calls: %v", c)
+	}
+	stranger.Close()
+
+	w.must(w.lab("up", "--auto-approve"))
+	w.must(w.lab("stop", "a"))
+	st := w.must(w.lab("status", "--json")).stdout
+	old := sshPortOf(t, st, "a")
+	taker, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", old))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taker.Close()
+	if r := w.lab("start", "a"); r.code != 1 {
+		t.Errorf("start with the SSH port taken: want exit 1, got:\n%s", r)
+	}
+	w.must(w.lab("up", "--auto-approve"))
+	if got := sshPortOf(t, w.must(w.lab("status", "--json")).stdout, "a"); got == old {
+		t.Errorf("SSH port not moved off the taken %d", old)
+	}
+	if r := w.lab("exec", "a", "--", "hostname"); r.code != 0 || r.stdout != "a\n" {
+		t.Errorf("exec after the move:\n%s", r)
+	}
+}
+
+// sshPortOf reads a node's SSH port from `lab status --json`.
+func sshPortOf(t *testing.T, statusJSON, node string) int {
+	t.Helper()
+	var st []struct {
+		Node string `json:"node"`
+		SSH  string `json:"ssh"`
+	}
+	if err := json.Unmarshal([]byte(statusJSON), &st); err != nil {
+		t.Fatalf("status --json: %v\n%s", err, statusJSON)
+	}
+	for _, n := range st {
+		if n.Node == node {
+			_, port, _ := strings.Cut(n.SSH, ":")
+			p, _ := strconv.Atoi(port)
+			return p
+		}
+	}
+	t.Fatalf("node %s not in status:\n%s", node, statusJSON)
+	return 0
 }
