@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -59,6 +60,7 @@ func Dial(ctx context.Context, t Target, key *Key, kh *KnownHosts,
 		Timeout:           10 * time.Second,
 	}
 	wait := 200 * time.Millisecond
+	var refusedSince time.Time
 	for {
 		c, err := dialOnce(ctx, t, cfg)
 		if err == nil {
@@ -67,6 +69,17 @@ func Dial(ctx context.Context, t Target, key *Key, kh *KnownHosts,
 		var changed *HostKeyChangedError
 		if errors.As(err, &changed) {
 			return nil, fmt.Errorf("connecting to node %s at %s: %w", t.Node, t.Addr(), err)
+		}
+		// While a guest boots its key may not be installed yet; a key still
+		// refused long after sshd answers will not be accepted.
+		if strings.Contains(err.Error(), "unable to authenticate") {
+			if refusedSince.IsZero() {
+				refusedSince = time.Now()
+			} else if time.Since(refusedSince) > authBudget {
+				return nil, fmt.Errorf("node %s at %s refuses lab's key %s (%v): was the VM "+
+					"made from another copy of this lab's .lab/ folder?", t.Node, t.Addr(),
+					key.Path(), err)
+			}
 		}
 		select {
 		case <-ctx.Done():
@@ -81,6 +94,10 @@ func Dial(ctx context.Context, t Target, key *Key, kh *KnownHosts,
 		wait = min(wait*2, 2*time.Second)
 	}
 }
+
+// authBudget is how long a guest may refuse lab's key after its SSH server
+// first answers: enough for cloud-init to install the key at first boot.
+var authBudget = 60 * time.Second
 
 func dialOnce(ctx context.Context, t Target, cfg *ssh.ClientConfig) (*Client, error) {
 	var d net.Dialer

@@ -187,3 +187,19 @@ func TestClientRunCancel(t *testing.T) {
 		t.Errorf("after cancel: %d %v", code, err)
 	}
 }
+
+// TestDialGivesUpOnARefusedKey: a server that keeps refusing lab's key ends
+// the wait long before the budget, naming the key.
+func TestDialGivesUpOnARefusedKey(t *testing.T) {
+	s := startSSHD(t)
+	other, err := LoadKey(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func(b time.Duration) { authBudget = b }(authBudget)
+	authBudget = 500 * time.Millisecond
+	_, err = Dial(context.Background(), s.target(), other, s.kh, time.Minute)
+	if err == nil || !strings.Contains(err.Error(), "refuses lab's key "+other.Path()) {
+		t.Fatalf("got %v", err)
+	}
+}
