@@ -108,7 +108,7 @@ func TestRunStepOverSSH(t *testing.T) {
 	fail := &spec.Step{Type: "shell", Name: "fails", Inline: []string{"false", "echo no"}}
 	out.Reset()
 	err := RunStep(context.Background(), c, fail, &out)
-	if err == nil || err.Error() != "step fails: script exited 1" || out.Len() != 0 {
+	if err == nil || err.Error() != "script exited 1" || out.Len() != 0 {
 		t.Errorf("got %v, output %q", err, out.String())
 	}
 }

@@ -93,21 +93,15 @@ func shellScript(s *spec.Step) string {
 }
 
 // RunStep runs a provisioning step on the guest, writing its output (stdout
-// and stderr both) to out. A failing step's error names it and the cause.
+// and stderr both) to out. The caller names the step in its error.
 func RunStep(ctx context.Context, g Guest, s *spec.Step, out io.Writer) error {
-	var err error
 	switch s.Type {
 	case "shell":
-		err = runShell(ctx, g, s, out)
+		return runShell(ctx, g, s, out)
 	case "file":
-		err = runFile(ctx, g, s)
-	default:
-		err = fmt.Errorf("unknown step type %q", s.Type)
+		return runFile(ctx, g, s)
 	}
-	if err != nil {
-		return fmt.Errorf("step %s: %w", s.Name, err)
-	}
-	return nil
+	return fmt.Errorf("unknown step type %q", s.Type)
 }
 
 func runShell(ctx context.Context, g Guest, s *spec.Step, out io.Writer) error {

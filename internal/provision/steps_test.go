@@ -113,7 +113,7 @@ func TestRunStepShell(t *testing.T) {
 		stderr: "err\n"}})
 	var out bytes.Buffer
 	err := RunStep(context.Background(), g, shellStep(), &out)
-	if err == nil || err.Error() != "step setup: script exited 3" {
+	if err == nil || err.Error() != "script exited 3" {
 		t.Fatalf("got %v", err)
 	}
 	script := g.written["/tmp/lab-step-setup.sh"]
@@ -176,7 +176,7 @@ func TestRunStepFile(t *testing.T) {
 		stderr: "cp: cannot create directory '/etc/app': Read-only file system\n"}})
 	step := &spec.Step{Type: "file", Name: "s", Source: src, Destination: "/etc/app"}
 	err := RunStep(context.Background(), g, step, nil)
-	if err == nil || !strings.Contains(err.Error(), "step s: copying to /etc/app") ||
+	if err == nil || !strings.HasPrefix(err.Error(), "copying to /etc/app") ||
 		!strings.Contains(err.Error(), "Read-only file system") {
 		t.Errorf("got %v", err)
 	}
