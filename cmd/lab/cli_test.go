@@ -202,6 +202,15 @@ func TestExecPassesExitCode(t *testing.T) {
 	if code != 1 || errs != "lab: no node \"nope\" in the Labfile\n" {
 		t.Errorf("exec on unknown node: exit %d, %q", code, errs)
 	}
+	// ssh with a command runs it as exec does.
+	code, out, _ = lab(t, w, "", "-f", file, "ssh", "cp", "--", "echo", "a b")
+	if code != 0 || out != "echo 'a b'\n" {
+		t.Errorf("ssh with a command: exit %d, ran %q", code, out)
+	}
+	code, _, errs = lab(t, w, "", "-f", file, "exec", "cp")
+	if code != 1 || !strings.Contains(errs, "usage: lab exec NODE -- COMMAND") {
+		t.Errorf("exec without a command: exit %d, %q", code, errs)
+	}
 }
 
 func TestStopStartStatus(t *testing.T) {

@@ -23,11 +23,17 @@ func (a *app) execCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:   "exec NODE -- COMMAND [ARG...]",
 		Short: "Run a command on a node over SSH; its exit code is lab's",
-		Args:  cobra.MinimumNArgs(2),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if cmd.ArgsLenAtDash() != 1 {
-				return fmt.Errorf("usage: lab exec NODE -- COMMAND [ARG...]")
+		Long: "Run a command on a node over SSH as the login user. The words after -- are\n" +
+			"passed as they are, without a shell: use `sh -c '...'` for pipes and `sudo`\n" +
+			"for root. lab exits with the command's exit code.",
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) < 2 || cmd.ArgsLenAtDash() != 1 {
+				return fmt.Errorf("usage: lab exec NODE -- COMMAND [ARG...] " +
+					"(name the node, then the command after --)")
 			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
 			f.node, f.argv = args[0], args[1:]
 			return a.exec(cmd.Context(), f)
 		},
@@ -55,10 +61,16 @@ func (a *app) exec(ctx context.Context, f execFlags) error {
 
 func (a *app) sshCmd() *cobra.Command {
 	return &cobra.Command{
-		Use:   "ssh NODE",
-		Short: "Open an interactive shell on a node",
-		Args:  cobra.ExactArgs(1),
+		Use:   "ssh NODE [-- COMMAND [ARG...]]",
+		Short: "Open an interactive shell on a node, or run a command as exec does",
+		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) > 1 {
+				if cmd.ArgsLenAtDash() != 1 {
+					return fmt.Errorf("usage: lab ssh NODE [-- COMMAND [ARG...]]")
+				}
+				return a.exec(cmd.Context(), execFlags{node: args[0], argv: args[1:]})
+			}
 			return a.ssh(cmd.Context(), args[0])
 		},
 	}
