@@ -323,3 +323,14 @@ func TestTerminalConfirmsStops(t *testing.T) {
 		})
 	}
 }
+
+func TestMissingLabfileNamesWhereAndHow(t *testing.T) {
+	w := newWorld()
+	missing := filepath.Join(t.TempDir(), "Labfile")
+	code, _, errs := lab(t, w, "", "-f", missing, "plan")
+	want := "lab: no Labfile at " + missing + ": run lab in the lab's folder, or name " +
+		"the file with -f FILE\n"
+	if code != 1 || errs != want {
+		t.Errorf("exit %d, stderr %q, want %q", code, errs, want)
+	}
+}

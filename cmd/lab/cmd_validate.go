@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -37,6 +39,11 @@ func (a *app) load() (*spec.Lab, error) {
 			return nil, fmt.Errorf("--var %q: want name=value", kv)
 		}
 		vars[name] = value
+	}
+	if _, err := os.Stat(a.g.file); errors.Is(err, fs.ErrNotExist) {
+		abs, _ := filepath.Abs(a.g.file)
+		return nil, fmt.Errorf("no Labfile at %s: run lab in the lab's folder, or name "+
+			"the file with -f FILE", abs)
 	}
 	return labfile.Load(a.g.file, labfile.Options{Vars: vars, Env: a.h.Environ})
 }
