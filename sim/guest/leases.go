@@ -44,6 +44,12 @@ func (n Names) openLeases() (*leaseBook, error) {
 // lease returns mac's address in network key nw, handing out the first
 // free one from offset first when it has none yet.
 func (b *leaseBook) lease(key string, nw *net.IPNet, first uint32, mac string) (string, error) {
+	return b.leaseRange(key, nw, first, size(nw)-2, mac)
+}
+
+// leaseRange is lease with the offsets first..last (inclusive) to hand out.
+func (b *leaseBook) leaseRange(key string, nw *net.IPNet, first, last uint32,
+	mac string) (string, error) {
 	m := b.nets[key]
 	if m == nil {
 		m = map[string]string{}
@@ -56,7 +62,7 @@ func (b *leaseBook) lease(key string, nw *net.IPNet, first uint32, mac string) (
 	for _, a := range m {
 		used[a] = true
 	}
-	for off := first; off < size(nw)-1; off++ {
+	for off := first; off <= last && off < size(nw)-1; off++ {
 		a := hostAt(nw, off).String()
 		if !used[a] {
 			m[mac] = a

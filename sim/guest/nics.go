@@ -1,6 +1,7 @@
 package guest
 
 import (
+	"encoding/binary"
 	"fmt"
 	"log"
 	"net"
@@ -143,11 +144,7 @@ func (n Names) attachment(w *vboxstate.World, nic vboxstate.NIC,
 			if h.Name != nic.Attach {
 				continue
 			}
-			p, ok := prefixOf(h.IP, h.Netmask)
-			if !ok || !h.DHCP {
-				return h.Name, nil, nil
-			}
-			l, err := leaseIn(book, "hostonly/"+h.Name, p, 101, nic.MAC)
+			l, err := hostOnlyLease(w, h, book, nic.MAC)
 			return h.Name, l, err
 		}
 		return "", nil, fmt.Errorf("host-only interface %q does not exist", nic.Attach)
@@ -180,6 +177,39 @@ func (n Names) attachment(w *vboxstate.World, nic vboxstate.NIC,
 		br := bridgeName(nic.Type, nic.Attach)
 		return br, nil, ensureBridge(hns, br, "")
 	}
+}
+
+// hostOnlyLease is the lease h's DHCP server gives mac: an address from
+// its lower..upper range; nil when h has no enabled server.
+func hostOnlyLease(w *vboxstate.World, h *vboxstate.HostOnlyIf, book *leaseBook,
+	mac string) (*Lease, error) {
+	srv := w.HostOnlyDHCP(h)
+	if srv == nil || !srv.Enabled {
+		return nil, nil
+	}
+	nw, ok := prefixOf(srv.IP, srv.Netmask)
+	lo, okLo := offsetIn(nw, srv.Lower)
+	hi, okHi := offsetIn(nw, srv.Upper)
+	if !ok || !okLo || !okHi || lo > hi {
+		return nil, fmt.Errorf("DHCP server of %s: range %s-%s is not in %s/%s",
+			h.Name, srv.Lower, srv.Upper, srv.IP, srv.Netmask)
+	}
+	a, err := book.leaseRange("hostonly/"+h.Name, nw, lo, hi, colonMAC(mac))
+	if err != nil {
+		return nil, err
+	}
+	ones, _ := nw.Mask.Size()
+	return &Lease{Address: fmt.Sprintf("%s/%d", a, ones)}, nil
+}
+
+// offsetIn is addr's offset from the start of nw.
+func offsetIn(nw *net.IPNet, addr string) (uint32, bool) {
+	a := net.ParseIP(addr).To4()
+	if nw == nil || a == nil || !nw.Contains(a) {
+		return 0, false
+	}
+	base := binary.BigEndian.Uint32(nw.IP.To4().Mask(nw.Mask))
+	return binary.BigEndian.Uint32(a) - base, true
 }
 
 func leaseIn(book *leaseBook, key string, nw *net.IPNet, first uint32,

@@ -89,6 +89,7 @@ func (c *call) hostOnlyRemove(name string) error {
 		for i, h := range w.HostOnly {
 			if h.Name == name {
 				w.HostOnly = append(w.HostOnly[:i], w.HostOnly[i+1:]...)
+				dropDHCP(w, vboxstate.HostOnlyNetName(name))
 				return nil
 			}
 		}
@@ -227,4 +228,15 @@ func (c *call) allowedRanges() ([]netip.Prefix, error) {
 		}
 	}
 	return out, nil
+}
+
+// dropDHCP removes network net's DHCP server, as removing a host-only
+// interface does in VirtualBox.
+func dropDHCP(w *vboxstate.World, net string) {
+	for i, s := range w.DHCPServers {
+		if s.NetName == net {
+			w.DHCPServers = append(w.DHCPServers[:i], w.DHCPServers[i+1:]...)
+			return
+		}
+	}
 }

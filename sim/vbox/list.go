@@ -142,32 +142,6 @@ func (c *call) listBridged() error {
 	return nil
 }
 
-func (c *call) listDHCP(w io.Writer, world *vboxstate.World) {
-	for _, h := range world.HostOnly {
-		if !h.DHCP {
-			continue
-		}
-		lo, hi, server := dhcpRange(h.IP)
-		fmt.Fprintf(w, "NetworkName:    HostInterfaceNetworking-%s\n", h.Name)
-		fmt.Fprintf(w, "Dhcpd IP:       %s\n", server)
-		fmt.Fprintf(w, "LowerIPAddress: %s\n", lo)
-		fmt.Fprintf(w, "UpperIPAddress: %s\n", hi)
-		fmt.Fprintf(w, "NetworkMask:    %s\n", h.Netmask)
-		fmt.Fprintf(w, "Enabled:        Yes\n")
-		fmt.Fprintln(w)
-	}
-}
-
-// dhcpRange is VirtualBox's default host-only DHCP range for a /24.
-func dhcpRange(ip string) (lo, hi, server string) {
-	i := strings.LastIndex(ip, ".")
-	if i < 0 {
-		return "", "", ""
-	}
-	base := ip[:i+1]
-	return base + "101", base + "254", base + "100"
-}
-
 func (c *call) listSystemProperties() {
 	w := c.out
 	fmt.Fprintf(w, "API version:                     %s\n", c.ver.apiVersion())

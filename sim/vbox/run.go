@@ -117,6 +117,7 @@ func (c *call) dispatch(args []string) error {
 		"storageattach": cmdStorageAttach,
 		"hostonlyif":    cmdHostOnlyIf,
 		"natnetwork":    cmdNATNetwork,
+		"dhcpserver":    cmdDHCPServer,
 		"guestproperty": cmdGuestProperty,
 		"snapshot":      cmdSnapshot,
 	}

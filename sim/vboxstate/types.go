@@ -7,10 +7,12 @@ import "time"
 
 // World is the whole simulated VirtualBox installation.
 type World struct {
-	Machines  []*Machine        `json:"machines"` // registration order
-	HostOnly  []*HostOnlyIf     `json:"hostonly"`
-	NATNets   []*NATNet         `json:"natnets"`
-	Extradata map[string]string `json:"extradata,omitempty"` // "global"
+	Machines []*Machine    `json:"machines"` // registration order
+	HostOnly []*HostOnlyIf `json:"hostonly"`
+	NATNets  []*NATNet     `json:"natnets"`
+	// DHCPServers are the servers made by `dhcpserver add`, by network name.
+	DHCPServers []*DHCPServer     `json:"dhcpservers,omitempty"`
+	Extradata   map[string]string `json:"extradata,omitempty"` // "global"
 }
 
 // Machine is one registered VM.
@@ -120,6 +122,17 @@ type HostOnlyIf struct {
 	IP      string `json:"ip"`
 	Netmask string `json:"netmask"`
 	DHCP    bool   `json:"dhcp"`
+}
+
+// DHCPServer is a DHCP server of a named network; a host-only interface's
+// network is HostInterfaceNetworking-<if>.
+type DHCPServer struct {
+	NetName string `json:"netname"`
+	IP      string `json:"ip"` // the server's own address
+	Netmask string `json:"netmask"`
+	Lower   string `json:"lower"` // first address handed out
+	Upper   string `json:"upper"` // last address handed out
+	Enabled bool   `json:"enabled"`
 }
 
 // NATNet is a NAT network.

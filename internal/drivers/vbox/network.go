@@ -171,6 +171,14 @@ func (d *Driver) ensureHostOnly(ctx context.Context, n *spec.Network) (string, e
 		}
 		return "", fmt.Errorf("configuring %s: %w", name, err)
 	}
+	if err := d.ensureHostOnlyDHCP(ctx, n, name); err != nil {
+		// Without its DHCP server a retry would find the interface and
+		// never add one, so take it away again.
+		if _, rmErr := d.call(ctx, "hostonlyif", "remove", name); rmErr != nil {
+			return "", fmt.Errorf("%w (removing %s failed too: %v)", err, name, rmErr)
+		}
+		return "", err
+	}
 	return name, nil
 }
 

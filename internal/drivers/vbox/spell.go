@@ -6,15 +6,19 @@ import "strconv"
 // takes new spellings (and still the old ones), 6.1 only the old.
 type spelling struct {
 	natpf, mac, cable, nicType, bridge, hostOnly, natNetwork string
+	// dhcpIP, dhcpLower, dhcpUpper are the `dhcpserver` address options.
+	dhcpIP, dhcpLower, dhcpUpper string
 }
 
 var (
 	spelling7 = spelling{natpf: "--nat-pf", mac: "--mac-address", cable: "--cable-connected",
 		nicType: "--nic-type", bridge: "--bridge-adapter", hostOnly: "--host-only-adapter",
-		natNetwork: "--nat-network"}
+		natNetwork: "--nat-network", dhcpIP: "--server-ip", dhcpLower: "--lower-ip",
+		dhcpUpper: "--upper-ip"}
 	spelling6 = spelling{natpf: "--natpf", mac: "--macaddress", cable: "--cableconnected",
 		nicType: "--nictype", bridge: "--bridgeadapter", hostOnly: "--hostonlyadapter",
-		natNetwork: "--natnetwork"}
+		natNetwork: "--natnetwork", dhcpIP: "--ip", dhcpLower: "--lowerip",
+		dhcpUpper: "--upperip"}
 )
 
 func spellingFor(v version) spelling {
