@@ -93,7 +93,10 @@ func testInspect(t *testing.T, version, natnets string) {
 		Expect(foreign, vbm("showvminfo", "demo-foreign", "--machinereadable")...).
 		Expect("Key: other/x, Value: 1\n", vbm("getextradata", "demo-foreign", "enumerate")...).
 		ExpectResult(comError("Could not find a registered machine named 'demo-worker-1'",
-			"VBOX_E_OBJECT_NOT_FOUND"), vbm("showvminfo", "demo-worker-1", "--machinereadable")...)
+			"VBOX_E_OBJECT_NOT_FOUND"), vbm("showvminfo", "demo-worker-1", "--machinereadable")...).
+		// The extradata read runs beside showvminfo, so it happens for a gone VM too.
+		ExpectResult(comError("Could not find a registered machine named 'demo-worker-1'",
+			"VBOX_E_OBJECT_NOT_FOUND"), vbm("getextradata", "demo-worker-1", "enumerate")...)
 	live, err := d.Inspect(context.Background(), demoLab())
 	if err != nil {
 		t.Fatal(err)
@@ -136,9 +139,11 @@ func TestInspectFailsOnError(t *testing.T) {
 	d := newDriver(t, "7.1.4r165100", f)
 	lab := demoLab()
 	lab.Networks = nil
+	f.AnyOrder = true
 	f.Expect("\"demo-cp\" {1}\n", vbm("list", "vms")...).
 		ExpectResult(runner.Result{Stderr: "VBoxManage: error: Failed to lock\n"},
-			vbm("showvminfo", "demo-cp", "--machinereadable")...)
+			vbm("showvminfo", "demo-cp", "--machinereadable")...).
+		Expect("Key: lab/lab, Value: demo\n", vbm("getextradata", "demo-cp", "enumerate")...)
 	_, err := d.Inspect(context.Background(), lab)
 	want := "reading VM demo-cp: running /usr/bin/VBoxManage showvminfo demo-cp " +
 		"--machinereadable: Failed to lock"

@@ -90,26 +90,33 @@ func (d *Driver) readVMs(ctx context.Context, names []string) ([]readResult, err
 	return out, nil
 }
 
-// readVM reads one VM's settings and lab extradata; nil when it is gone.
+// readVM reads one VM's settings and lab extradata, the two calls side by
+// side (each costs a VBoxManage round trip); nil when the VM is gone.
 func (d *Driver) readVM(ctx context.Context, name string) (*readResult, error) {
+	var (
+		kvOut string
+		kvErr error
+		done  = make(chan struct{})
+	)
+	go func() {
+		defer close(done)
+		kvOut, kvErr = d.call(ctx, "getextradata", name, "enumerate")
+	}()
 	info, err := d.showVMInfo(ctx, name)
+	<-done
 	if isNotFound(err) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, err
 	}
-	if info.Inaccessible {
+	if info.Inaccessible || isNotFound(kvErr) {
 		return nil, nil
 	}
-	out, err := d.call(ctx, "getextradata", name, "enumerate")
-	if isNotFound(err) {
-		return nil, nil
+	if kvErr != nil {
+		return nil, fmt.Errorf("reading extradata of %s: %w", name, kvErr)
 	}
-	if err != nil {
-		return nil, fmt.Errorf("reading extradata of %s: %w", name, err)
-	}
-	kv, err := parseExtradata(out)
+	kv, err := parseExtradata(kvOut)
 	if err != nil {
 		return nil, fmt.Errorf("reading extradata of %s: %w", name, err)
 	}

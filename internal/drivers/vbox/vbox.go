@@ -26,7 +26,8 @@ type Options struct {
 	Warn func(msg string)
 	// Poll is how often Stop reads the VM state; default 500ms.
 	Poll time.Duration
-	// Parallel caps concurrent per-VM calls in Inspect; default 8.
+	// Parallel caps how many VMs Inspect reads at once (two calls each);
+	// default 16, so a lab of up to 16 nodes is read in one round.
 	Parallel int
 	// Lab is the lab name, needed to name NAT and internal networks
 	// ("<lab>-<net>"); Inspect and Create set it when empty.
@@ -75,7 +76,7 @@ func New(ctx context.Context, o Options) (*Driver, error) {
 		d.poll = 500 * time.Millisecond
 	}
 	if d.parallel <= 0 {
-		d.parallel = 8
+		d.parallel = 16
 	}
 	return d, nil
 }
