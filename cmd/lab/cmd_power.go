@@ -3,12 +3,13 @@ package main
 import (
 	"context"
 	"fmt"
-	"github.com/labtool/lab/internal/apply"
-	"github.com/labtool/lab/internal/spec"
 
 	"github.com/spf13/cobra"
 
+	"github.com/labtool/lab/internal/apply"
+	"github.com/labtool/lab/internal/drivers"
 	"github.com/labtool/lab/internal/plan"
+	"github.com/labtool/lab/internal/spec"
 )
 
 type powerFlags struct {
@@ -85,12 +86,18 @@ func (a *app) destroy(ctx context.Context, f destroyFlags) error {
 		return err
 	}
 	defer s.close()
-	p, err := plan.DestroyPlan(s.lab, s.live, s.labID, f.nodes)
+	var nets []*drivers.Network
+	if len(f.nodes) == 0 {
+		if nets, err = s.driver.RemovableNetworks(ctx, s.lab, s.live, labVMNames(s)); err != nil {
+			return fmt.Errorf("finding the networks lab made: %w", err)
+		}
+	}
+	p, err := plan.DestroyPlan(s.lab, s.live, s.labID, f.nodes, nets)
 	if err != nil {
 		return err
 	}
 	if p.Empty() {
-		fmt.Fprintf(a.h.Err, "Lab %s has no VMs to destroy.\n", s.lab.Name)
+		fmt.Fprintf(a.h.Err, "Lab %s has nothing to destroy.\n", s.lab.Name)
 		return nil
 	}
 	if err := a.showPlan(p, false); err != nil {
@@ -120,4 +127,16 @@ func (a *app) checkStartPorts(s *session, p *plan.Plan) error {
 		}
 	}
 	return nil
+}
+
+// labVMNames are the names of the lab's live VMs: the ones a whole-lab
+// destroy removes.
+func labVMNames(s *session) []string {
+	var out []string
+	for name, vm := range s.live.VMs {
+		if vm.Ours(s.lab.Name) {
+			out = append(out, name)
+		}
+	}
+	return out
 }

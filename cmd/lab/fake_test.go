@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -73,6 +74,37 @@ func (d fakeDriver) EnsureNetwork(_ context.Context, n *spec.Network) (*drivers.
 	d.w.record("net %s: EnsureNetwork", n.Name)
 	d.w.networks[n.Name] = true
 	return &drivers.Network{Name: n.Name, Attachment: "vboxnet0"}, nil
+}
+
+// RemovableNetworks offers every network of the world that no VM outside
+// leaving attaches to (the fake made them all).
+func (d fakeDriver) RemovableNetworks(_ context.Context, _ *spec.Lab, live *drivers.Live,
+	leaving []string) ([]*drivers.Network, error) {
+	d.w.mu.Lock()
+	defer d.w.mu.Unlock()
+	used := map[string]bool{}
+	for name, vm := range d.w.vms {
+		if !slices.Contains(leaving, name) {
+			for _, n := range vm.NICs {
+				used[n.Network] = true
+			}
+		}
+	}
+	var out []*drivers.Network
+	for name := range d.w.networks {
+		if !used[name] && live.Networks[name] != nil {
+			out = append(out, live.Networks[name])
+		}
+	}
+	return out, nil
+}
+
+func (d fakeDriver) RemoveNetwork(_ context.Context, n *spec.Network, att string) error {
+	d.w.mu.Lock()
+	defer d.w.mu.Unlock()
+	d.w.record("net %s: RemoveNetwork %s", n.Name, att)
+	delete(d.w.networks, n.Name)
+	return nil
 }
 
 func nics(reqs []drivers.NICRequest) []drivers.NIC {

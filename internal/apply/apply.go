@@ -101,6 +101,10 @@ func Apply(ctx context.Context, p *plan.Plan, o Options) error {
 
 	// Clusters once their members are done.
 	r.clusters(ctx)
+	// Networks go last, once the VMs attached to them are gone.
+	if len(r.errs) == 0 {
+		r.removeNetworks(ctx)
+	}
 	return errors.Join(r.errs...)
 }
 
@@ -200,6 +204,9 @@ func stepName(a *plan.Action) string {
 func (r *run) networks(ctx context.Context) error {
 	for i := range r.p.Networks {
 		a := &r.p.Networks[i]
+		if a.Kind == plan.Destroy {
+			continue
+		}
 		if r.stopping() {
 			r.fail("", stepName(a), ErrInterrupted)
 			return errors.Join(r.errs...)
@@ -221,11 +228,39 @@ func (r *run) networks(ctx context.Context) error {
 	return nil
 }
 
-func (r *run) network(name string) *spec.Network {
-	for _, n := range r.o.Lab.Networks {
-		if n.Name == name {
-			return n
+func (r *run) network(name string) *spec.Network { return r.o.Lab.Network(name) }
+
+// removeNetworks removes the networks the plan destroys, one by one.
+func (r *run) removeNetworks(ctx context.Context) {
+	for i := range r.p.Networks {
+		a := &r.p.Networks[i]
+		if a.Kind != plan.Destroy {
+			continue
+		}
+		if r.stopping() {
+			r.fail("", stepName(a), ErrInterrupted)
+			return
+		}
+		net, att := r.network(a.Name), attachmentOf(a)
+		if net == nil || att == "" {
+			r.fail("", stepName(a), fmt.Errorf("network %q: nothing to remove", a.Name))
+			continue
+		}
+		err := r.track(ctx, Event{Object: a.Object, Name: a.Name, Kind: a.Kind}, func() error {
+			return r.o.Driver.RemoveNetwork(ctx, net, att)
+		})
+		if err != nil {
+			r.fail("", stepName(a), err)
 		}
 	}
-	return nil
+}
+
+// attachmentOf is the hypervisor name a network destroy action removes.
+func attachmentOf(a *plan.Action) string {
+	for _, c := range a.Changes {
+		if c.Field == "attachment" {
+			return c.Old
+		}
+	}
+	return ""
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"reflect"
+	"sort"
 	"sync"
 	"testing"
 	"time"
@@ -187,5 +188,50 @@ func TestSSHWaitFailureNamesNodeAndStep(t *testing.T) {
 	}
 	if got := rec.of("k8s-worker-1"); len(got) != 1 {
 		t.Errorf("calls after a failed wait: %q", got)
+	}
+}
+
+// A whole-lab destroy removes its network after the VMs, and never while a
+// VM that may still be attached failed to go.
+func TestDestroyRemovesNetworkLast(t *testing.T) {
+	tests := []struct {
+		name string
+		fail string // call that fails
+		want []string
+	}{
+		{"all VMs gone", "", []string{"k8s-cp: Delete", "k8s-cp: Forget", "k8s-cp: Stop",
+			"k8s-worker-1: Delete", "k8s-worker-1: Forget", "net lan: RemoveNetwork vboxnet0"}},
+		{"a VM stays", "k8s-worker-1: Delete", []string{"k8s-cp: Delete", "k8s-cp: Forget",
+			"k8s-cp: Stop", "k8s-worker-1: Delete"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			lab := plantest.Lab()
+			live := plantest.Converged(lab)
+			live.VMs["k8s-worker-1"].State = drivers.Stopped
+			p, err := plan.DestroyPlan(lab, live, plantest.ID, nil,
+				[]*drivers.Network{live.Networks["lan"]})
+			if err != nil {
+				t.Fatal(err)
+			}
+			rec := &recorder{fail: map[string]error{}}
+			if tt.fail != "" {
+				rec.fail[tt.fail] = errors.New("locked")
+			}
+			o := Options{Lab: lab, Driver: fakeDriver{rec}, Guests: fakeGuests{rec, lab.Name}}
+			err = Apply(context.Background(), p, o)
+			if (err != nil) != (tt.fail != "") {
+				t.Errorf("error %v", err)
+			}
+			// The nodes run in parallel; the network, if removed, comes last.
+			got := rec.all()
+			sort.Strings(got[:len(got)-1])
+			if tt.fail != "" {
+				sort.Strings(got)
+			}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("calls:\n got %q\nwant %q", got, tt.want)
+			}
+		})
 	}
 }

@@ -66,6 +66,13 @@ func (fakeDriver) Inspect(context.Context, *spec.Lab) (*drivers.Live, error) {
 func (f fakeDriver) EnsureNetwork(_ context.Context, n *spec.Network) (*drivers.Network, error) {
 	return &drivers.Network{Name: n.Name}, f.call("net %s: EnsureNetwork", n.Name)
 }
+func (fakeDriver) RemovableNetworks(context.Context, *spec.Lab, *drivers.Live,
+	[]string) ([]*drivers.Network, error) {
+	return nil, errors.New("not in tests")
+}
+func (f fakeDriver) RemoveNetwork(_ context.Context, n *spec.Network, att string) error {
+	return f.call("net %s: RemoveNetwork %s", n.Name, att)
+}
 func (f fakeDriver) Create(_ context.Context, q drivers.CreateRequest) error {
 	var fw []string
 	for _, x := range q.Forwards {

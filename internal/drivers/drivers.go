@@ -132,6 +132,12 @@ type Driver interface {
 	// EnsureNetwork creates a host-side network (a host-only interface with
 	// its address, say) when it is missing.
 	EnsureNetwork(ctx context.Context, n *spec.Network) (*Network, error)
+	// RemovableNetworks returns the lab's live networks that lab created
+	// for it and that no VM attaches to but the ones named in leaving.
+	RemovableNetworks(ctx context.Context, lab *spec.Lab, live *Live,
+		leaving []string) ([]*Network, error)
+	// RemoveNetwork removes a network that RemovableNetworks returned.
+	RemoveNetwork(ctx context.Context, n *spec.Network, attachment string) error
 	Create(ctx context.Context, req CreateRequest) error
 	// SetHardware changes CPUs, memory and NICs of a stopped VM.
 	SetHardware(ctx context.Context, vm string, cpus int, memMiB int64, nics []NICRequest) error

@@ -125,14 +125,24 @@ func TestDestroyAndPowerPlans(t *testing.T) {
 	lab := plantest.Lab()
 	live := plantest.Converged(lab)
 	live.VMs["k8s-worker-1"].State = drivers.Stopped
-	d, err := plan.DestroyPlan(lab, live, plantest.ID, nil)
+	removable := []*drivers.Network{live.Networks["lan"]}
+	d, err := plan.DestroyPlan(lab, live, plantest.ID, nil, removable)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"cp: stop power k8s-cp", "cp: destroy vm k8s-cp",
-		"worker-1: destroy vm k8s-worker-1"}
+	want := []string{": destroy network lan {type hostonly->; attachment vboxnet0->}",
+		"cp: stop power k8s-cp", "cp: destroy vm k8s-cp", "worker-1: destroy vm k8s-worker-1"}
 	if got := plantest.Brief(d); !reflect.DeepEqual(got, want) {
 		t.Errorf("destroy: %q, want %q", got, want)
+	}
+	// Destroying some nodes never takes a network with them.
+	d, err = plan.DestroyPlan(lab, live, plantest.ID, []string{"worker-1"}, removable)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want = []string{"worker-1: destroy vm k8s-worker-1"}
+	if got := plantest.Brief(d); !reflect.DeepEqual(got, want) {
+		t.Errorf("destroy worker-1: %q, want %q", got, want)
 	}
 	s, err := plan.PowerPlan(lab, live, plantest.ID, nil, true)
 	if err != nil {

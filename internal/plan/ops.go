@@ -46,8 +46,10 @@ func labVMs(lab *spec.Lab, live *drivers.Live, names []string) ([]*drivers.VM, e
 func nodeName(vm *drivers.VM) string { return vm.Meta[drivers.MetaNode] }
 
 // DestroyPlan plans removing the named nodes' VMs (every lab VM when names
-// is empty), and the lab's networks when the whole lab goes.
-func DestroyPlan(lab *spec.Lab, live *drivers.Live, labID string, names []string) (*Plan, error) {
+// is empty) and, when the whole lab goes, the networks in removable (those
+// lab created and nothing else uses).
+func DestroyPlan(lab *spec.Lab, live *drivers.Live, labID string, names []string,
+	removable []*drivers.Network) (*Plan, error) {
 	vms, err := labVMs(lab, live, names)
 	if err != nil {
 		return nil, err
@@ -56,6 +58,20 @@ func DestroyPlan(lab *spec.Lab, live *drivers.Live, labID string, names []string
 	for _, vm := range vms {
 		p.Nodes = append(p.Nodes, Node{Name: nodeName(vm), VM: vm.Name, State: vm.State,
 			Actions: DestroyActions(vm, "destroy asked for")})
+	}
+	if len(names) > 0 {
+		return p, nil
+	}
+	for _, ln := range removable {
+		n := lab.Network(ln.Name)
+		if n == nil {
+			continue
+		}
+		a := Action{Object: ObjNetwork, Name: n.Name, Kind: Destroy, Change: true,
+			Changes: []Change{{Field: "type", Old: n.Type}, {Field: "attachment",
+				Old: ln.Attachment}},
+			Reason: "lab created it and no other VM uses it"}
+		p.Networks = append(p.Networks, a)
 	}
 	return p, nil
 }

@@ -148,3 +148,13 @@ func (l *Lab) Node(name string) *Node {
 	}
 	return nil
 }
+
+// Network returns the network with the given name, or nil.
+func (l *Lab) Network(name string) *Network {
+	for _, n := range l.Networks {
+		if n.Name == name {
+			return n
+		}
+	}
+	return nil
+}

@@ -43,12 +43,8 @@ func PlanText(w io.Writer, p *plan.Plan, st Style) error {
 	fmt.Fprintf(&b, "Lab %s (%s, lab id %s) will change as follows.\n", p.Lab, p.Driver, p.LabID)
 	b.WriteString(st.Dim("  + create  ~ update  - destroy  -/+ replace  "+
 		"> start  < stop  * run") + "\n")
-	if len(p.Networks) > 0 {
-		b.WriteString("\nnetworks\n")
-		for _, a := range p.Networks {
-			writeAction(&b, a, st)
-		}
-	}
+	// Networks are made before the nodes and removed after them.
+	writeNetworks(&b, p.Networks, false, st)
 	for _, n := range p.Nodes {
 		if len(n.Actions) == 0 {
 			continue
@@ -61,6 +57,7 @@ func PlanText(w io.Writer, p *plan.Plan, st Style) error {
 			}
 		}
 	}
+	writeNetworks(&b, p.Networks, true, st)
 	if len(p.Clusters) > 0 {
 		b.WriteString("\nclusters\n")
 		for _, a := range p.Clusters {
@@ -169,4 +166,20 @@ func label(object, name string, k plan.Kind) string {
 		return "SSH on " + name
 	}
 	return object + " " + name
+}
+
+// writeNetworks writes the network actions that destroy (removed true) or
+// the others, under one heading.
+func writeNetworks(b *strings.Builder, as []plan.Action, removed bool, st Style) {
+	head := false
+	for _, a := range as {
+		if (a.Kind == plan.Destroy) != removed {
+			continue
+		}
+		if !head {
+			b.WriteString("\nnetworks\n")
+			head = true
+		}
+		writeAction(b, a, st)
+	}
 }

@@ -31,8 +31,9 @@ func plans(t *testing.T) map[string]*plan.Plan {
 		}
 		return p
 	}
-	destroy, err := plan.DestroyPlan(plantest.Lab(), plantest.Converged(plantest.Lab()),
-		plantest.ID, nil)
+	converged := plantest.Converged(plantest.Lab())
+	destroy, err := plan.DestroyPlan(plantest.Lab(), converged, plantest.ID, nil,
+		[]*drivers.Network{converged.Networks["lan"]})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -81,9 +81,13 @@ func TestUpExecDestroy(t *testing.T) {
 	w.writeLabfile(labfile("1GiB", port, fmt.Sprintf(nodeB, "")),
 		map[string]string{"files/app.conf": "listen = 8080\n"})
 
+	before := w.hostNetworks()
 	w.must(w.lab("up", "--auto-approve"))
 	if r := w.lab("plan", "--detailed-exitcode"); r.code != 0 {
 		t.Fatalf("plan after up: want exit 0, got:\n%s", r)
+	}
+	if made := w.hostNetworks(); made == before {
+		t.Errorf("up made no host-only network:\n%s", made)
 	}
 
 	checks := []struct {
@@ -125,6 +129,9 @@ func TestUpExecDestroy(t *testing.T) {
 	out := w.vbox("list", "vms")
 	if strings.TrimSpace(out.stdout) != "" {
 		t.Errorf("VMs left after destroy:\n%s", out.stdout)
+	}
+	if after := w.hostNetworks(); after != before {
+		t.Errorf("host networks after destroy:\n%s\nwant as before up:\n%s", after, before)
 	}
 	if c, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", port), time.Second); err == nil {
 		c.Close()
@@ -313,4 +320,15 @@ func sshPortOf(t *testing.T, statusJSON, node string) int {
 	}
 	t.Fatalf("node %s not in status:\n%s", node, statusJSON)
 	return 0
+}
+
+// hostNetworks is VirtualBox's host-side network state: host-only
+// interfaces, DHCP and NAT networks, and global extradata.
+func (w *world) hostNetworks() string {
+	var b strings.Builder
+	for _, args := range [][]string{{"list", "hostonlyifs"}, {"list", "dhcpservers"},
+		{"list", "natnets"}, {"getextradata", "global", "enumerate"}} {
+		fmt.Fprintf(&b, "$ VBoxManage %s\n%s", strings.Join(args, " "), w.vbox(args...).stdout)
+	}
+	return b.String()
 }

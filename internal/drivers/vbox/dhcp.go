@@ -54,13 +54,8 @@ func (d *Driver) ensureHostOnlyDHCP(ctx context.Context, n *spec.Network,
 	if err != nil {
 		return fmt.Errorf("listing DHCP servers: %w", err)
 	}
-	netName := "HostInterfaceNetworking-" + ifname
-	for _, b := range blocks(out) {
-		for _, kv := range b {
-			if kv[0] == "NetworkName" && kv[1] == netName {
-				return nil
-			}
-		}
+	if hasDHCPServer(out, "HostInterfaceNetworking-"+ifname) {
+		return nil
 	}
 	_, err = d.call(ctx, "dhcpserver", "add", "--ifname", ifname,
 		d.spell.dhcpIP, plan.server.String(), "--netmask", netmask(n.CIDR),

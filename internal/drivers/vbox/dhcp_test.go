@@ -70,7 +70,8 @@ func TestEnsureHostOnlyDHCP(t *testing.T) {
 				Expect("", ipconfig...).
 				Expect(fixture(t, "list-dhcpservers-6.1.txt", false),
 					vbm("list", "dhcpservers")...).
-				Expect("", dhcpAdd("vboxnet2", major)...)
+				Expect("", dhcpAdd("vboxnet2", major)...).
+				Expect("", vbm("setextradata", "global", "lab/network/vboxnet2", "demo")...)
 		}, "vboxnet2", ""},
 		{"existing dhcp server is left alone", func(t *testing.T, f *runner.Fake, major int) {
 			f.Expect("", vbm("list", "hostonlyifs")...).
@@ -79,7 +80,8 @@ func TestEnsureHostOnlyDHCP(t *testing.T) {
 				Expect("", vbm("hostonlyif", "ipconfig", "vboxnet0", "--ip", "192.168.61.1",
 					"--netmask", "255.255.255.0")...).
 				Expect(fixture(t, "list-dhcpservers-6.1.txt", true),
-					vbm("list", "dhcpservers")...)
+					vbm("list", "dhcpservers")...).
+				Expect("", vbm("setextradata", "global", "lab/network/vboxnet0", "demo")...)
 		}, "vboxnet0", ""},
 		{"dhcp failure removes the interface", func(t *testing.T, f *runner.Fake, major int) {
 			f.Expect(fixture(t, "list-hostonlyifs.txt", false), vbm("list", "hostonlyifs")...).

@@ -187,7 +187,8 @@ func TestEnsureNetwork(t *testing.T) {
 			CIDR: netip.MustParsePrefix("10.0.7.0/24")}, func(f *runner.Fake) {
 			f.Expect(fixture(t, "list-natnets-6.1.txt", false), vbm("list", "natnets")...).
 				Expect("", vbm("natnetwork", "add", "--netname", "demo-nat", "--network",
-					"10.0.7.0/24", "--enable", "--dhcp", "on")...)
+					"10.0.7.0/24", "--enable", "--dhcp", "on")...).
+				Expect("", vbm("setextradata", "global", "lab/network/demo-nat", "demo")...)
 		}, "demo-nat", ""},
 		{"natnetwork exists", &spec.Network{Name: "svc", Type: spec.NetNATNetwork,
 			CIDR: netip.MustParsePrefix("10.0.9.0/24")}, func(f *runner.Fake) {

@@ -19,11 +19,7 @@ const metaPrefix = "lab/"
 // the lab's mark) concurrently, and resolves the lab's networks.
 func (d *Driver) Inspect(ctx context.Context, lab *spec.Lab) (*drivers.Live, error) {
 	d.setLab(lab.Name)
-	out, err := d.call(ctx, "list", "vms")
-	if err != nil {
-		return nil, fmt.Errorf("listing VMs: %w", err)
-	}
-	listed, err := parseListVMs(out)
+	listed, err := d.listVMs(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -53,6 +49,15 @@ func (d *Driver) Inspect(ctx context.Context, lab *spec.Lab) (*drivers.Live, err
 		}
 	}
 	return live, nil
+}
+
+// listVMs reads `list vms`.
+func (d *Driver) listVMs(ctx context.Context) ([]listedVM, error) {
+	out, err := d.call(ctx, "list", "vms")
+	if err != nil {
+		return nil, fmt.Errorf("listing VMs: %w", err)
+	}
+	return parseListVMs(out)
 }
 
 // readResult is one VM read by Inspect.

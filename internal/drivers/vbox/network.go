@@ -171,9 +171,13 @@ func (d *Driver) ensureHostOnly(ctx context.Context, n *spec.Network) (string, e
 		}
 		return "", fmt.Errorf("configuring %s: %w", name, err)
 	}
-	if err := d.ensureHostOnlyDHCP(ctx, n, name); err != nil {
-		// Without its DHCP server a retry would find the interface and
-		// never add one, so take it away again.
+	err = d.ensureHostOnlyDHCP(ctx, n, name)
+	if err == nil {
+		err = d.markOwned(ctx, name)
+	}
+	if err != nil {
+		// Without its DHCP server or owner mark a retry would find the
+		// interface and never add them, so take it away again.
 		if _, rmErr := d.call(ctx, "hostonlyif", "remove", name); rmErr != nil {
 			return "", fmt.Errorf("%w (removing %s failed too: %v)", err, name, rmErr)
 		}
@@ -194,7 +198,16 @@ func (d *Driver) ensureNATNetwork(ctx context.Context, n *spec.Network,
 	name := lab + "-" + n.Name
 	_, err = d.call(ctx, "natnetwork", "add", "--netname", name, "--network", n.CIDR.String(),
 		"--enable", "--dhcp", "on")
-	return name, err
+	if err != nil {
+		return "", err
+	}
+	if err := d.markOwned(ctx, name); err != nil {
+		if _, rmErr := d.call(ctx, "natnetwork", "remove", "--netname", name); rmErr != nil {
+			return "", fmt.Errorf("%w (removing %s failed too: %v)", err, name, rmErr)
+		}
+		return "", err
+	}
+	return name, nil
 }
 
 func (d *Driver) findBridge(ctx context.Context, n *spec.Network) (string, error) {
