@@ -19,11 +19,43 @@ const metaPrefix = "lab/"
 // the lab's mark) concurrently, and resolves the lab's networks.
 func (d *Driver) Inspect(ctx context.Context, lab *spec.Lab) (*drivers.Live, error) {
 	d.setLab(lab.Name)
-	listed, err := d.listVMs(ctx)
+	// The networks are resolved while the VMs are read: each VBoxManage
+	// call is a round trip, and none of these depends on another.
+	var (
+		nets    map[string]*drivers.Network
+		netsErr error
+		done    = make(chan struct{})
+	)
+	go func() {
+		defer close(done)
+		nets, netsErr = d.resolveNetworks(ctx, lab)
+	}()
+	vms, err := d.readLabVMs(ctx, lab)
+	<-done
 	if err != nil {
 		return nil, err
 	}
-	nets, err := d.resolveNetworks(ctx, lab)
+	if netsErr != nil {
+		return nil, netsErr
+	}
+	wanted := map[string]bool{}
+	for _, n := range lab.Nodes {
+		wanted[lab.VMName(n)] = true
+	}
+	live := &drivers.Live{VMs: map[string]*drivers.VM{}, Networks: nets}
+	for _, r := range vms {
+		if wanted[r.vm.Name] || slices.Contains(r.groups, "/lab/"+lab.Name) || r.vm.Ours(lab.Name) {
+			annotateNICs(r.vm, lab, nets)
+			live.VMs[r.vm.Name] = r.vm
+		}
+	}
+	return live, nil
+}
+
+// readLabVMs lists the VMs and reads those that may be the lab's: its VM
+// names and any name starting with "<lab>-".
+func (d *Driver) readLabVMs(ctx context.Context, lab *spec.Lab) ([]readResult, error) {
+	listed, err := d.listVMs(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -37,18 +69,7 @@ func (d *Driver) Inspect(ctx context.Context, lab *spec.Lab) (*drivers.Live, err
 			names = append(names, v.Name)
 		}
 	}
-	vms, err := d.readVMs(ctx, names)
-	if err != nil {
-		return nil, err
-	}
-	live := &drivers.Live{VMs: map[string]*drivers.VM{}, Networks: nets}
-	for _, r := range vms {
-		if wanted[r.vm.Name] || slices.Contains(r.groups, "/lab/"+lab.Name) || r.vm.Ours(lab.Name) {
-			annotateNICs(r.vm, lab, nets)
-			live.VMs[r.vm.Name] = r.vm
-		}
-	}
-	return live, nil
+	return d.readVMs(ctx, names)
 }
 
 // listVMs reads `list vms`.
