@@ -52,10 +52,11 @@ func Dial(ctx context.Context, t Target, key *Key, kh *KnownHosts,
 	parent := ctx
 	ctx, cancel := context.WithTimeout(ctx, budget)
 	defer cancel()
+	var seen ssh.PublicKey
 	cfg := &ssh.ClientConfig{
 		User:              t.User,
 		Auth:              []ssh.AuthMethod{ssh.PublicKeys(key.Signer())},
-		HostKeyCallback:   kh.Callback(t.Node, t.VMUUID),
+		HostKeyCallback:   kh.Callback(t.Node, t.VMUUID, &seen),
 		HostKeyAlgorithms: kh.HostKeyAlgorithms(t.Node, t.VMUUID),
 		Timeout:           10 * time.Second,
 	}
@@ -64,6 +65,10 @@ func Dial(ctx context.Context, t Target, key *Key, kh *KnownHosts,
 	for {
 		c, err := dialOnce(ctx, t, cfg)
 		if err == nil {
+			if err := kh.Pin(t.Node, t.VMUUID, seen); err != nil {
+				c.Close()
+				return nil, fmt.Errorf("connecting to node %s at %s: %w", t.Node, t.Addr(), err)
+			}
 			return c, nil
 		}
 		var changed *HostKeyChangedError

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/crypto/ssh"
+
 	"github.com/labtool/lab/internal/spec"
 )
 
@@ -158,7 +160,7 @@ func TestDialWaitsForBoot(t *testing.T) {
 
 func TestDialRefusesChangedHostKey(t *testing.T) {
 	s := startSSHD(t)
-	if err := s.kh.Callback("cp", "uuid-1")("", nil, newHostKey(t)); err != nil {
+	if err := s.kh.Pin("cp", "uuid-1", newHostKey(t)); err != nil {
 		t.Fatal(err)
 	}
 	_, err := Dial(context.Background(), s.target(), s.key, s.kh, time.Minute)
@@ -201,5 +203,10 @@ func TestDialGivesUpOnARefusedKey(t *testing.T) {
 	_, err = Dial(context.Background(), s.target(), other, s.kh, time.Minute)
 	if err == nil || !strings.Contains(err.Error(), "refuses lab's key "+other.Path()) {
 		t.Fatalf("got %v", err)
+	}
+	// A server that never accepted lab's key may be another program on the
+	// port: its host key is not pinned.
+	if k := s.kh.Pinned(s.target().Node, s.target().VMUUID); k != nil {
+		t.Errorf("pinned %s of a server that refused lab's key", ssh.FingerprintSHA256(k))
 	}
 }

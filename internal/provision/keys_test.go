@@ -82,7 +82,7 @@ func TestKnownHostsPinRefuseForget(t *testing.T) {
 	}
 	k1, k2 := newHostKey(t), newHostKey(t)
 	check := func(kh *KnownHosts, node, uuid string, key ssh.PublicKey) error {
-		return kh.Callback(node, uuid)("127.0.0.1:2222", nil, key)
+		return kh.Pin(node, uuid, key)
 	}
 	if err := check(kh, "cp", "uuid-1", k1); err != nil {
 		t.Fatalf("first use: %v", err)
@@ -136,7 +136,7 @@ func TestKnownHostsWriteOpenSSH(t *testing.T) {
 	if err := kh.WriteOpenSSH(filepath.Join(dir, "x"), "127.0.0.1:2222", "cp", "u"); err == nil {
 		t.Error("want an error before any pin")
 	}
-	if err := kh.Callback("cp", "u")("", nil, k); err != nil {
+	if err := kh.Pin("cp", "u", k); err != nil {
 		t.Fatal(err)
 	}
 	out := filepath.Join(dir, "ssh_known_hosts")

@@ -119,17 +119,22 @@ func (kh *KnownHosts) HostKeyAlgorithms(node, uuid string) []string {
 	return []string{key.Type()}
 }
 
-// Callback checks a guest's host key against the pin for node and uuid,
-// pinning it on first use.
-func (kh *KnownHosts) Callback(node, uuid string) ssh.HostKeyCallback {
+// Callback checks a guest's host key against the pin for node and uuid and
+// puts the key in *seen. It pins nothing: Dial pins the key once the guest
+// has accepted lab's key, which only the lab's own VM can, so another
+// program holding the port is never pinned.
+func (kh *KnownHosts) Callback(node, uuid string, seen *ssh.PublicKey) ssh.HostKeyCallback {
 	return func(_ string, _ net.Addr, key ssh.PublicKey) error {
-		return kh.check(node, uuid, key)
+		*seen = key
+		kh.mu.Lock()
+		defer kh.mu.Unlock()
+		return kh.match(node, uuid, key)
 	}
 }
 
-func (kh *KnownHosts) check(node, uuid string, key ssh.PublicKey) error {
-	kh.mu.Lock()
-	defer kh.mu.Unlock()
+// match compares key with the pin for node and uuid; nil when it matches
+// or nothing is pinned. kh.mu is held.
+func (kh *KnownHosts) match(node, uuid string, key ssh.PublicKey) error {
 	for _, p := range kh.pins {
 		if p.node != node || p.uuid != uuid {
 			continue
@@ -140,6 +145,23 @@ func (kh *KnownHosts) check(node, uuid string, key ssh.PublicKey) error {
 		return &HostKeyChangedError{Node: node, UUID: uuid,
 			Want: ssh.FingerprintSHA256(p.key), Got: ssh.FingerprintSHA256(key),
 			KnownHosts: kh.path}
+	}
+	return nil
+}
+
+// Pin records key as the host key of node's VM uuid, replacing the pins of
+// the node's older VMs; a different key already pinned for uuid is an
+// error.
+func (kh *KnownHosts) Pin(node, uuid string, key ssh.PublicKey) error {
+	kh.mu.Lock()
+	defer kh.mu.Unlock()
+	if err := kh.match(node, uuid, key); err != nil {
+		return err
+	}
+	for _, p := range kh.pins {
+		if p.node == node && p.uuid == uuid {
+			return nil
+		}
 	}
 	// A pin for an older VM of this node is stale: that VM is gone.
 	kept := kh.pins[:0:0]
