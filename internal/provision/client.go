@@ -275,7 +275,9 @@ func (c *Client) SFTP() (*sftp.Client, error) {
 	if c.sftp != nil {
 		return c.sftp, nil
 	}
-	sc, err := sftp.NewClient(c.ssh)
+	// Concurrent writes keep several packets in flight, as scp streams:
+	// a failed upload fails its step, whose next run rewrites the file.
+	sc, err := sftp.NewClient(c.ssh, sftp.UseConcurrentWrites(true))
 	if err != nil {
 		return nil, fmt.Errorf("node %s: starting sftp: %w", c.target.Node, err)
 	}
