@@ -214,7 +214,7 @@ func (g fakeGuests) RunStep(_ context.Context, n *spec.Node, s *spec.Step, out i
 	fmt.Fprintln(out, strings.Join(s.Inline, "\n"))
 	return nil
 }
-func (g fakeGuests) FormCluster(context.Context, *spec.Cluster, int,
+func (g fakeGuests) FormCluster(context.Context, *spec.Cluster, int, <-chan struct{},
 	func(string) io.Writer) error {
 	return nil
 }

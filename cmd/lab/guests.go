@@ -144,7 +144,7 @@ func (g *sshGuests) RunStep(ctx context.Context, n *spec.Node, s *spec.Step,
 
 // FormCluster builds the cluster over the members' connections.
 func (g *sshGuests) FormCluster(ctx context.Context, c *spec.Cluster, apiPort int,
-	out func(string) io.Writer) error {
+	stopping <-chan struct{}, out func(string) io.Writer) error {
 	guests := map[string]provision.Guest{}
 	for _, m := range append(append([]*spec.Node{}, c.ControlPlane...), c.Workers...) {
 		conn, err := g.conn(m.Name)
@@ -156,6 +156,7 @@ func (g *sshGuests) FormCluster(ctx context.Context, c *spec.Cluster, apiPort in
 	res, err := microk8s.EnsureWith(ctx, c, guests, microk8s.Options{
 		APIHostPort: apiPort,
 		Out:         out,
+		Stopping:    stopping,
 		MACOf: func(n *spec.Node, slot int) string {
 			return apply.MACOf(g.labID, n)(slot)
 		},

@@ -31,8 +31,9 @@ type Guests interface {
 	ConfigureNetwork(ctx context.Context, n *spec.Node) error
 	RunStep(ctx context.Context, n *spec.Node, s *spec.Step, out io.Writer) error
 	// FormCluster runs the cluster steps; apiPort is the host port of the
-	// API forward on 127.0.0.1 the kubeconfig names.
-	FormCluster(ctx context.Context, c *spec.Cluster, apiPort int,
+	// API forward on 127.0.0.1 the kubeconfig names. Once stopping is
+	// closed it starts no join or wait.
+	FormCluster(ctx context.Context, c *spec.Cluster, apiPort int, stopping <-chan struct{},
 		out func(node string) io.Writer) error
 	// Forget drops the node's pinned host keys (its VM is gone).
 	Forget(node string) error

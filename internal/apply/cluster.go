@@ -67,7 +67,7 @@ func (r *run) formCluster(ctx context.Context, a *plan.Action, c *spec.Cluster) 
 	}
 	ev := Event{Object: a.Object, Name: a.Name, Kind: a.Kind}
 	port := r.forwardPort(c.ControlPlane[0].Name, plan.APIForwardName(c.Name))
-	err := r.track(ctx, ev, func() error { return r.o.Guests.FormCluster(ctx, c, port, out) })
+	err := r.track(ctx, ev, func() error { return r.o.Guests.FormCluster(ctx, c, port, r.o.Stopping, out) })
 	for _, w := range writers {
 		w.Close()
 	}

@@ -131,7 +131,7 @@ func (g fakeGuests) RunStep(_ context.Context, n *spec.Node, s *spec.Step, out i
 	return g.call("%s: RunStep %s", g.vm(n.Name), s.Name)
 }
 func (g fakeGuests) FormCluster(_ context.Context, c *spec.Cluster, apiPort int,
-	out func(string) io.Writer) error {
+	_ <-chan struct{}, out func(string) io.Writer) error {
 	fmt.Fprintln(out(c.ControlPlane[0].Name), "cluster formed")
 	return g.call("cluster %s: FormCluster api=%d", c.Name, apiPort)
 }

@@ -82,8 +82,8 @@ func Dial(ctx context.Context, t Target, key *Key, kh *KnownHosts,
 				refusedSince = time.Now()
 			} else if time.Since(refusedSince) > authBudget {
 				return nil, fmt.Errorf("node %s at %s refuses lab's key %s (%v): was the VM "+
-					"made from another copy of this lab's .lab/ folder?", t.Node, t.Addr(),
-					key.Path(), err)
+					"made from another copy of this lab's .lab/ folder, or does another "+
+					"program hold port %d?", t.Node, t.Addr(), key.Path(), err, t.Port)
 			}
 		}
 		select {

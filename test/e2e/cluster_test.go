@@ -26,21 +26,16 @@ func TestMicroK8sExample(t *testing.T) {
 	}
 	w.writeLabfile(string(src), nil)
 	w.must(w.lab("up", "--auto-approve"))
+	checkReadyNodes(t, w)
 
-	// From the control plane: three Ready nodes on the host-only network.
-	r := w.must(w.lab("exec", "cp", "--", "microk8s", "kubectl", "get", "nodes", "-o", "wide"))
-	lan := netip.MustParsePrefix("192.168.56.0/24")
-	rows := strings.Split(strings.TrimSpace(r.stdout), "\n")
-	if len(rows) != 4 {
-		t.Fatalf("want a header and 3 nodes, got:\n%s", r.stdout)
+	// A worker destroyed and made again joins afresh: the control plane's
+	// entry for its old VM is replaced.
+	w.must(w.lab("destroy", "--auto-approve", "worker-2"))
+	r := w.must(w.lab("up", "--auto-approve"))
+	if !strings.Contains(r.stdout+r.stderr, "removing node worker-2 left by an earlier VM") {
+		t.Errorf("up after destroying worker-2 did not remove its old entry:\n%s", r)
 	}
-	for _, row := range rows[1:] {
-		f := strings.Fields(row)
-		addr, err := netip.ParseAddr(f[5])
-		if f[1] != "Ready" || err != nil || !lan.Contains(addr) {
-			t.Errorf("node not Ready on the lab network: %s", row)
-		}
-	}
+	checkReadyNodes(t, w)
 
 	// The login user is in the microk8s group: no sudo needed.
 	r = w.must(w.lab("exec", "cp", "--", "microk8s", "status"))
@@ -60,6 +55,25 @@ func TestMicroK8sExample(t *testing.T) {
 	w.must(w.lab("destroy", "--auto-approve"))
 	if left := w.leftovers(); len(left) > 0 {
 		t.Errorf("destroy left behind:\n%s", strings.Join(left, "\n"))
+	}
+}
+
+// checkReadyNodes asks the control plane for three Ready nodes on the
+// host-only network.
+func checkReadyNodes(t *testing.T, w *world) {
+	t.Helper()
+	r := w.must(w.lab("exec", "cp", "--", "microk8s", "kubectl", "get", "nodes", "-o", "wide"))
+	lan := netip.MustParsePrefix("192.168.56.0/24")
+	rows := strings.Split(strings.TrimSpace(r.stdout), "\n")
+	if len(rows) != 4 {
+		t.Fatalf("want a header and 3 nodes, got:\n%s", r.stdout)
+	}
+	for _, row := range rows[1:] {
+		f := strings.Fields(row)
+		addr, err := netip.ParseAddr(f[5])
+		if f[1] != "Ready" || err != nil || !lan.Contains(addr) {
+			t.Errorf("node not Ready on the lab network: %s", row)
+		}
 	}
 }
 

@@ -69,6 +69,21 @@ type Options struct {
 	MACOf func(node *spec.Node, slot int) string
 	// Out receives a node's progress lines; nil discards them.
 	Out func(node string) io.Writer
+	// Stopping is closed on the first interrupt: the command in flight
+	// finishes, but no join or wait starts after it.
+	Stopping <-chan struct{}
+}
+
+// ErrInterrupted ends the cluster steps after an interrupt.
+var ErrInterrupted = errors.New("interrupted: the cluster steps stopped before finishing")
+
+func stopped(stop <-chan struct{}) bool {
+	select {
+	case <-stop:
+		return true
+	default:
+		return false
+	}
 }
 
 // member is a cluster node with what Ensure learns about it.
@@ -107,13 +122,13 @@ func ensure(ctx context.Context, c *spec.Cluster, guests map[string]provision.Gu
 		return nil, err
 	}
 	first := ms[0]
-	if err := joinAll(ctx, c, ms); err != nil {
+	if err := joinAll(ctx, c, ms, o.Stopping); err != nil {
 		return nil, err
 	}
 	var nodes []NodeStatus
 	err = clusterStep(ctx, first, "wait nodes ready", NodesReadyBudget+budgetList,
 		func(ctx context.Context) error {
-			nodes, err = waitReady(ctx, first, ms)
+			nodes, err = waitReady(ctx, first, ms, o.Stopping)
 			if err != nil {
 				return err
 			}
@@ -142,9 +157,12 @@ func ensure(ctx context.Context, c *spec.Cluster, guests map[string]provision.Gu
 	return res, nil
 }
 
-// joinAll joins, one at a time, the nodes the first control plane does not
-// list yet.
-func joinAll(ctx context.Context, c *spec.Cluster, ms []*member) error {
+// joinAll joins, one at a time, the nodes that do not say they are in a
+// cluster already. A node the control plane still lists but which does
+// not know it joined is an earlier VM of that node (destroyed or
+// replaced): it is removed from the cluster first, so the new VM joins.
+func joinAll(ctx context.Context, c *spec.Cluster, ms []*member,
+	stop <-chan struct{}) error {
 	first := ms[0]
 	var joined []NodeStatus
 	err := step(ctx, first, "list nodes", budgetList, func(ctx context.Context) error {
@@ -156,11 +174,30 @@ func joinAll(ctx context.Context, c *spec.Cluster, ms []*member) error {
 		return err
 	}
 	for _, m := range ms[1:] {
-		if _, ok := findNode(joined, m.node.Name); ok {
+		var in bool
+		err := step(ctx, m, "membership", budgetList, func(ctx context.Context) error {
+			var err error
+			in, err = inCluster(ctx, m)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		if in {
 			fmt.Fprintf(m.out, "microk8s: already in cluster %s\n", c.Name)
 			continue
 		}
-		err := step(ctx, m, "join", budgetJoin, func(ctx context.Context) error {
+		if stopped(stop) {
+			return ErrInterrupted
+		}
+		if _, ok := findNode(joined, m.node.Name); ok {
+			err := step(ctx, first, "remove old "+m.node.Name, budgetList,
+				func(ctx context.Context) error { return removeNode(ctx, first, m) })
+			if err != nil {
+				return err
+			}
+		}
+		err = step(ctx, m, "join", budgetJoin, func(ctx context.Context) error {
 			return join(ctx, c, first, m)
 		})
 		if err != nil {

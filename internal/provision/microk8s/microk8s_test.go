@@ -2,6 +2,7 @@ package microk8s
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net/netip"
 	"os"
@@ -10,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/labtool/lab/internal/provision"
 	"github.com/labtool/lab/internal/spec"
@@ -279,14 +281,59 @@ func TestEnsureSkipsJoinedNodes(t *testing.T) {
 		g.rules[0] = &rule{"snap list microk8s", []reply{{
 			"Name      Version   Rev   Tracking     Publisher    Notes\n" +
 				"microk8s  v1.29.15  7229  1.29/stable  canonical**  classic\n", 0}}}
+		g.rules = append(g.rules, &rule{"status --format yaml", []reply{{
+			"This MicroK8s deployment is acting as a node in a cluster.\n" +
+				"Please use the control plane node.\n", 0}}})
 	}
 	if _, err := Ensure(context.Background(), c, guests(gs), 16443, nil); err != nil {
 		t.Fatal(err)
 	}
-	for _, re := range []string{`add-node`, `microk8s join`, `snap install`} {
+	for _, re := range []string{`add-node`, `microk8s join`, `snap install`, `remove-node`} {
 		if i := index(w.log, re); i >= 0 {
 			t.Errorf("ran %q on a joined cluster", w.log[i])
 		}
+	}
+}
+
+// A node the control plane lists but whose VM is new (destroyed and made
+// again) is removed from the cluster and joins afresh.
+func TestEnsureRejoinsRebuiltNodes(t *testing.T) {
+	PollEvery = 0
+	w := &world{}
+	c := testCluster(t)
+	gs := freshGuests(t, w) // cp lists all three; no worker says it joined
+	if _, err := Ensure(context.Background(), c, guests(gs), 16443, nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []string{"worker-1", "worker-2"} {
+		rm := index(w.log, `^cp: sudo -n microk8s remove-node '?`+n+`'? --force$`)
+		join := index(w.log, `^`+n+`: sudo -n microk8s join .* --worker$`)
+		if rm < 0 || join < 0 || rm > join {
+			t.Errorf("%s: remove-node at %d, join at %d; want both, remove first:\n%s",
+				n, rm, join, strings.Join(w.log, "\n"))
+		}
+	}
+}
+
+// The first interrupt ends the wait for Ready nodes at once.
+func TestEnsureWaitStopsOnInterrupt(t *testing.T) {
+	PollEvery = time.Hour
+	defer func() { PollEvery = 0 }()
+	w := &world{}
+	c := testCluster(t)
+	gs := freshGuests(t, w)
+	gs["cp"].rules = append([]*rule{{"kubectl get nodes -o json",
+		[]reply{{fixture(t, "nodes-notready.json"), 0}}}}, gs["cp"].rules...)
+	for _, g := range gs {
+		g.rules = append([]*rule{{"status --format yaml", []reply{{
+			"This MicroK8s deployment is acting as a node in a cluster.\n", 0}}}}, g.rules...)
+	}
+	stop := make(chan struct{})
+	close(stop)
+	_, err := EnsureWith(context.Background(), c, guests(gs), Options{APIHostPort: 16443,
+		Stopping: stop})
+	if !errors.Is(err, ErrInterrupted) || !strings.Contains(err.Error(), "waiting for") {
+		t.Fatalf("err = %v, want an interrupted wait", err)
 	}
 }
 

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 
+	"gopkg.in/yaml.v3"
+
 	"github.com/labtool/lab/internal/provision"
 	"github.com/labtool/lab/internal/spec"
 )
@@ -237,7 +239,7 @@ func join(ctx context.Context, c *spec.Cluster, cp, m *member) error {
 		return err
 	}
 	fmt.Fprint(m.out, out)
-	if code != 0 && !strings.Contains(out, "is already known to dqlite") {
+	if code != 0 {
 		return fmt.Errorf("`microk8s join` to %s exited %d: %s; check that %s reaches "+
 			"%s on port 25000 and both clocks agree", cp.node.Name, code, trim(out),
 			m.node.Name, cp.addr)
@@ -285,7 +287,8 @@ func joinURL(c *spec.Cluster, cpAddr netip.Addr, text string) (string, error) {
 }
 
 // waitReady polls until every member is listed and Ready.
-func waitReady(ctx context.Context, cp *member, ms []*member) ([]NodeStatus, error) {
+func waitReady(ctx context.Context, cp *member, ms []*member,
+	stop <-chan struct{}) ([]NodeStatus, error) {
 	deadline := time.Now().Add(NodesReadyBudget)
 	for {
 		nodes, err := nodeList(ctx, cp)
@@ -315,6 +318,9 @@ func waitReady(ctx context.Context, cp *member, ms []*member) ([]NodeStatus, err
 		select {
 		case <-ctx.Done():
 			return nil, ctx.Err()
+		case <-stop:
+			return nil, fmt.Errorf("%w (waiting for %s)", ErrInterrupted,
+				strings.Join(missing, ", "))
 		case <-time.After(PollEvery):
 		}
 	}
@@ -358,4 +364,49 @@ func cidrText(c *spec.Cluster) string {
 		return "no cidr: compared with each node's own address"
 	}
 	return c.Network.CIDR.String()
+}
+
+// inCluster reports whether m says it has joined a cluster: a worker's
+// status says it acts as a node in one, and a joined control plane's
+// datastore lists real addresses, not the lone 127.0.0.1:19001.
+func inCluster(ctx context.Context, m *member) (bool, error) {
+	text, err := stdout(ctx, m, "sudo -n microk8s status --format yaml")
+	if err != nil {
+		return false, fmt.Errorf("reading microk8s status: %w", err)
+	}
+	if strings.Contains(text, "acting as a node in a cluster") {
+		return true, nil
+	}
+	var st struct {
+		HA struct {
+			Nodes []struct {
+				Address string `yaml:"address"`
+			} `yaml:"nodes"`
+		} `yaml:"high-availability"`
+	}
+	if err := yaml.Unmarshal([]byte(text), &st); err != nil {
+		return false, fmt.Errorf("reading microk8s status: %w", err)
+	}
+	for _, n := range st.HA.Nodes {
+		if !strings.HasPrefix(n.Address, "127.0.0.1:") {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// removeNode removes m's old entry from the cluster on the control plane.
+func removeNode(ctx context.Context, cp, m *member) error {
+	fmt.Fprintf(cp.out, "microk8s: removing node %s left by an earlier VM\n", m.node.Name)
+	cmd := "sudo -n microk8s remove-node " + shellQuote(strings.ToLower(m.node.Name)) +
+		" --force"
+	code, out, err := output(ctx, cp, cmd)
+	if err != nil {
+		return err
+	}
+	if code != 0 {
+		return fmt.Errorf("`microk8s remove-node %s` exited %d: %s", m.node.Name, code,
+			trim(out))
+	}
+	return nil
 }

@@ -18,7 +18,7 @@ func Main(env *sys.Env, args []string) int {
 	}
 	if len(args) == 0 {
 		env.Printf("Available subcommands are:\n\tadd-node\n\tconfig\n\tenable\n\tjoin\n" +
-			"\tkubectl\n\tstart\n\tstatus\n\tstop\n")
+			"\tkubectl\n\tremove-node\n\tstart\n\tstatus\n\tstop\n")
 		return 0
 	}
 	if code, denied := permissions(env); denied {
@@ -32,6 +32,8 @@ func Main(env *sys.Env, args []string) int {
 		return AddNode(env, rest)
 	case "join":
 		return Join(env, rest)
+	case "remove-node":
+		return RemoveNode(env, rest)
 	case "kubectl":
 		return Kubectl(env, rest)
 	case "config":

@@ -300,3 +300,55 @@ func TestConfigServer(t *testing.T) {
 		t.Errorf("config with advertise-address:\n%s", g.Out)
 	}
 }
+
+func TestRemoveNode(t *testing.T) {
+	leader := installed(t, "cp")
+	addr := agent(t, leader, "127.0.0.2")
+	g := installed(t, "cp2")
+	join := func() string {
+		if err := AddToken(leader.Env, tok, -1, leader.Env.Clock()); err != nil {
+			t.Fatal(err)
+		}
+		g.Out.Reset()
+		Join(g.Env, []string{addr + "/" + tok})
+		return g.Out.String()
+	}
+	if out := join(); !strings.HasSuffix(out, "Successfully joined the cluster.\n") {
+		t.Fatalf("join: %q", out)
+	}
+	cases := []struct {
+		args []string
+		code int
+		out  string
+	}{
+		{nil, 1, "Please provide the node you want to remove.\n"},
+		{[]string{"ghost", "--force"}, 1, "Node ghost does not exist in Kubernetes.\n" +
+			"Attempting to remove ghost from dqlite.\n"},
+		{[]string{"cp2"}, 1, "Removal failed. Node cp2 is registered with dqlite. Please, " +
+			"run first 'microk8s leave' on the departing node. \nIf the node is not " +
+			"available anymore and will never attempt to join the cluster in the future " +
+			"use the '--force' flag \nto unregister the node while removing it.\n"},
+		{[]string{"cp2", "--force"}, 0, ""},
+		{[]string{"cp2", "--force"}, 1, "Node cp2 does not exist in Kubernetes.\n" +
+			"Attempting to remove cp2 from dqlite.\n"},
+	}
+	for _, c := range cases {
+		leader.Out.Reset()
+		if code := RemoveNode(leader.Env, c.args); code != c.code || leader.Out.String() != c.out {
+			t.Errorf("remove-node %q: %d %q, want %d %q", c.args, code, leader.Out, c.code, c.out)
+		}
+	}
+	if v := ReadCluster(leader.Env).Voters; strings.Join(v, " ") != "127.0.0.2:19001" {
+		t.Errorf("voters after removal = %v", v)
+	}
+	// The removed node's address may join again.
+	if out := join(); !strings.HasSuffix(out, "Successfully joined the cluster.\n") {
+		t.Errorf("join after removal: %q", out)
+	}
+	g.Write(t, workerLock, "", 0o644)
+	g.Out.Reset()
+	if code := RemoveNode(g.Env, []string{"cp"}); code != 1 || g.Out.String() !=
+		"This MicroK8s deployment is acting as a node in a cluster. Please use microk8s leave.\n" {
+		t.Errorf("on a worker: %d %q", code, g.Out)
+	}
+}
