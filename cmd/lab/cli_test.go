@@ -100,14 +100,19 @@ func TestDestroyRefusedWithoutTerminal(t *testing.T) {
 	w, file := newWorld(), labDir(t)
 	mustUp(t, w, file)
 	before := len(w.calls())
-	code, _, errs := lab(t, w, "", "-f", file, "destroy")
-	if code != 1 {
-		t.Fatalf("destroy exit %d, want 1", code)
-	}
-	want := "lab: the plan destroys or replaces VMs and there is no terminal to confirm " +
-		"it: run `lab destroy --auto-approve` to go ahead; nothing was changed\n"
-	if !strings.HasSuffix(errs, want) {
-		t.Errorf("stderr:\n%s\nwant it to end with:\n%s", errs, want)
+	// The hint repeats the nodes named: without them it would destroy all.
+	for _, nodes := range [][]string{{"cp"}, nil} {
+		args := append([]string{"-f", file, "destroy"}, nodes...)
+		code, _, errs := lab(t, w, "", args...)
+		if code != 1 {
+			t.Fatalf("destroy %v exit %d, want 1", nodes, code)
+		}
+		again := strings.TrimSpace("lab destroy --auto-approve " + strings.Join(nodes, " "))
+		want := "lab: the plan destroys or replaces VMs and there is no terminal to confirm " +
+			"it: add --auto-approve to go ahead (`" + again + "`); nothing was changed\n"
+		if !strings.HasSuffix(errs, want) {
+			t.Errorf("stderr:\n%s\nwant it to end with:\n%s", errs, want)
+		}
 	}
 	if after := w.calls()[before:]; len(after) != 0 {
 		t.Errorf("a refused plan made calls: %q", after)
@@ -127,7 +132,7 @@ func TestUpRefusesOrphanDestroyWithoutTerminal(t *testing.T) {
 		Meta: map[string]string{drivers.MetaLab: "t", drivers.MetaNode: "old"}}
 	before := len(w.calls())
 	code, _, errs := lab(t, w, "", "-f", file, "up")
-	if code != 1 || !strings.Contains(errs, "run `lab up --auto-approve` to go ahead") {
+	if code != 1 || !strings.Contains(errs, "add --auto-approve to go ahead (`lab up --auto-approve`)") {
 		t.Fatalf("up exit %d:\n%s", code, errs)
 	}
 	if after := w.calls()[before:]; len(after) != 0 {
@@ -268,6 +273,10 @@ func TestValidateFmtOutput(t *testing.T) {
 	_, out, _ = lab(t, w, "", "-f", file, "output", "token")
 	if out != "s3cret-token\n" {
 		t.Errorf("output token: %q", out)
+	}
+	code, _, errs = lab(t, w, "", "-f", file, "output", "nope")
+	if code != 1 || errs != "lab: no output \"nope\" in the Labfile; it has url, token\n" {
+		t.Errorf("output nope: exit %d, %q", code, errs)
 	}
 }
 

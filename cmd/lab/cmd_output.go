@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -72,5 +73,12 @@ func (a *app) printOutput(lab *spec.Lab, name string, asJSON bool) error {
 		_, err := fmt.Fprintln(a.h.Out, o.Value)
 		return err
 	}
-	return fmt.Errorf("no output %q in the Labfile", name)
+	var names []string
+	for _, o := range lab.Outputs {
+		names = append(names, o.Name)
+	}
+	if len(names) == 0 {
+		return fmt.Errorf("no output %q: the Labfile has no outputs", name)
+	}
+	return fmt.Errorf("no output %q in the Labfile; it has %s", name, strings.Join(names, ", "))
 }

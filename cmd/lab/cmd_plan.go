@@ -98,7 +98,7 @@ func (a *app) up(ctx context.Context, f upFlags) error {
 		return err
 	}
 	if !p.Empty() {
-		if err := a.confirm(p, f.autoApprove, "up"); err != nil {
+		if err := a.confirm(p, f.autoApprove, "up", f.nodes); err != nil {
 			return err
 		}
 		if err := a.execute(ctx, s, p, "up"); err != nil {
@@ -117,7 +117,7 @@ var errRefused = errors.New("nothing was changed")
 // confirm asks before a plan destroys, replaces or stops VMs: on a terminal
 // it wants "yes"; without one it refuses a plan that destroys or replaces
 // unless --auto-approve was given (a stop and start goes ahead).
-func (a *app) confirm(p *plan.Plan, autoApprove bool, command string) error {
+func (a *app) confirm(p *plan.Plan, autoApprove bool, command string, nodes []string) error {
 	if autoApprove || !p.Disruptive() {
 		return nil
 	}
@@ -125,8 +125,9 @@ func (a *app) confirm(p *plan.Plan, autoApprove bool, command string) error {
 		if !p.Destructive() {
 			return nil
 		}
+		again := strings.Join(append([]string{"lab", command, "--auto-approve"}, nodes...), " ")
 		return fmt.Errorf("the plan destroys or replaces VMs and there is no terminal to "+
-			"confirm it: run `lab %s --auto-approve` to go ahead; %w", command, errRefused)
+			"confirm it: add --auto-approve to go ahead (`%s`); %w", again, errRefused)
 	}
 	fmt.Fprint(a.h.Err, "\nThis plan stops, destroys or replaces VMs. Type yes to go ahead: ")
 	line, _ := bufio.NewReader(a.h.In).ReadString('\n')

@@ -2,7 +2,12 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -103,10 +108,32 @@ func (a *app) destroy(ctx context.Context, f destroyFlags) error {
 	if err := a.showPlan(p, false); err != nil {
 		return err
 	}
-	if err := a.confirm(p, f.autoApprove, "destroy"); err != nil {
+	if err := a.confirm(p, f.autoApprove, "destroy", f.nodes); err != nil {
 		return err
 	}
-	return a.execute(ctx, s, p, "destroy")
+	if err := a.execute(ctx, s, p, "destroy"); err != nil {
+		return err
+	}
+	if len(f.nodes) > 0 {
+		return nil
+	}
+	return removeKubeconfigs(s)
+}
+
+// removeKubeconfigs deletes the kubeconfigs lab wrote under .lab/ for the
+// clusters of a lab that is gone; one written elsewhere may hold more
+// than lab's cluster, so it stays.
+func removeKubeconfigs(s *session) error {
+	for _, c := range s.lab.Clusters {
+		rel, err := filepath.Rel(s.dir.Path, c.Kubeconfig)
+		if err != nil || strings.HasPrefix(rel, "..") {
+			continue
+		}
+		if err := os.Remove(c.Kubeconfig); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("removing the kubeconfig of cluster %s: %w", c.Name, err)
+		}
+	}
+	return nil
 }
 
 // checkStartPorts refuses to start VMs whose forwards' host ports another

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"strings"
 
 	"github.com/labtool/lab/internal/drivers"
 	"github.com/labtool/lab/internal/plan"
@@ -124,10 +125,16 @@ func CheckForwardPorts(lab *spec.Lab, nodes []*spec.Node, live *drivers.Live,
 	if canBind == nil {
 		canBind = Bindable
 	}
+	own := labOwnPorts(lab, live)
 	var errs []error
 	for _, n := range nodes {
 		vm := live.VMs[lab.VMName(n)]
 		for _, f := range n.Forwards {
+			if o, ok := own[f.HostPort]; ok {
+				errs = append(errs, fmt.Errorf("node %q, forward %q: host port %d is lab's "+
+					"own %s; choose another host port", n.Name, f.Name, f.HostPort, o))
+				continue
+			}
 			if f.Protocol != "tcp" || holds(vm, f.HostPort) || canBind(f.HostPort) {
 				continue
 			}
@@ -150,4 +157,25 @@ func holds(vm *drivers.VM, port int) bool {
 		}
 	}
 	return false
+}
+
+// labOwnPorts are the host ports of the forwards lab made for itself on the
+// lab's live VMs (SSH, cluster APIs), described for an error.
+func labOwnPorts(lab *spec.Lab, live *drivers.Live) map[int]string {
+	own := map[int]string{}
+	for _, vm := range live.VMs {
+		if !vm.Ours(lab.Name) {
+			continue
+		}
+		node := vm.Meta[drivers.MetaNode]
+		for _, f := range vm.Forwards {
+			switch {
+			case f.Name == drivers.SSHForward:
+				own[f.HostPort] = fmt.Sprintf("SSH forward of node %q", node)
+			case strings.HasPrefix(f.Name, "api-"):
+				own[f.HostPort] = fmt.Sprintf("API forward %q on node %q", f.Name, node)
+			}
+		}
+	}
+	return own
 }

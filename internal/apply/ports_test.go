@@ -88,3 +88,40 @@ func TestCheckForwardPorts(t *testing.T) {
 		})
 	}
 }
+
+// A Labfile forward may not take the host port of one of lab's own
+// forwards, on its node or another: VirtualBox would refuse the rule, or
+// the forward would go to the wrong guest.
+func TestCheckForwardPortsRefusesLabOwn(t *testing.T) {
+	cases := []struct {
+		name string
+		node int
+		port int
+		want string
+	}{
+		{"API forward of its node", 0, 16443, `node "cp", forward "web": host port 16443 ` +
+			`is lab's own API forward "api-k8s" on node "cp"; choose another host port`},
+		{"SSH forward of another node", 1, 2222, `node "worker-1", forward "web": host ` +
+			`port 2222 is lab's own SSH forward of node "cp"; choose another host port`},
+		{"a free port", 1, 18080, ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			lab := plantest.Lab()
+			live := plantest.Converged(lab)
+			for _, n := range lab.Nodes {
+				n.Forwards = nil
+			}
+			lab.Nodes[c.node].Forwards = []*drivers.Forward{
+				{Name: "web", Protocol: "tcp", HostPort: c.port, GuestPort: 80}}
+			err := CheckForwardPorts(lab, lab.Nodes, live, func(int) bool { return true })
+			got := ""
+			if err != nil {
+				got = err.Error()
+			}
+			if got != c.want {
+				t.Errorf("error %q, want %q", got, c.want)
+			}
+		})
+	}
+}

@@ -38,6 +38,10 @@ func (d *decoder) decodeNodes(blocks hcl.Blocks) {
 	d.checkMACClashes()
 }
 
+// MaxCount bounds a node block's count: a typo such as 1e9 must not make
+// a billion nodes before any other check.
+const MaxCount = 100
+
 // decodeNodeBlock reads a node block and expands its count.
 func (d *decoder) decodeNodeBlock(b *hcl.Block) *nodeBlock {
 	name := b.Labels[0]
@@ -53,9 +57,15 @@ func (d *decoder) decodeNodeBlock(b *hcl.Block) *nodeBlock {
 	}
 	nb.counted = true
 	count, ok := d.integer(content.Attributes, "count", &scope{where: "count"})
-	if ok && count < 0 {
+	switch {
+	case ok && count < 0:
 		rng := attr.Expr.Range()
 		d.errorf(&rng, "Invalid count", "count = %d is negative; use 0 or more.", count)
+		ok = false
+	case ok && count > MaxCount:
+		rng := attr.Expr.Range()
+		d.errorf(&rng, "Invalid count", "count = %d is more than a lab runs; use at most %d.",
+			count, MaxCount)
 		ok = false
 	}
 	nb.failed = !ok

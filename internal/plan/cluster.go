@@ -26,21 +26,32 @@ func (d *differ) clusters(p *Plan, nodes []*spec.Node) []Action {
 	var out []Action
 	for _, c := range d.lab.Clusters {
 		digest := ClusterDigest(c)
-		var pending []string
+		var pending, changed []string
 		covered := true
 		for _, m := range Members(c) {
 			covered = covered && planned[m.Name]
 			vm := d.live.VMs[d.lab.VMName(m)]
-			if fresh[m.Name] || vm == nil || vm.Meta[MetaCluster(c.Name)] != digest {
+			switch {
+			case fresh[m.Name] || vm == nil || vm.Meta[MetaCluster(c.Name)] == "":
 				pending = append(pending, m.Name)
+			case vm.Meta[MetaCluster(c.Name)] != digest:
+				changed = append(changed, m.Name)
 			}
 		}
-		if !covered || len(pending) == 0 {
+		if !covered || len(pending)+len(changed) == 0 {
 			continue
+		}
+		var why []string
+		if len(pending) > 0 {
+			why = append(why, "not joined yet: "+strings.Join(pending, ", "))
+		}
+		if len(changed) > 0 {
+			why = append(why, "cluster settings changed since "+strings.Join(changed, ", ")+
+				" joined")
 		}
 		out = append(out, Action{Object: ObjCluster, Name: c.Name, Kind: Run, Change: true,
 			Changes: []Change{{Field: "members", New: memberList(c)}},
-			Reason:  "not joined yet: " + strings.Join(pending, ", "),
+			Reason:  strings.Join(why, "; "),
 			Record:  map[string]string{MetaCluster(c.Name): digest}})
 	}
 	return out

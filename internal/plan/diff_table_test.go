@@ -168,3 +168,38 @@ func TestDiff(t *testing.T) {
 		})
 	}
 }
+
+// The cluster action says which members have not joined and which joined
+// under other cluster settings.
+func TestClusterReason(t *testing.T) {
+	cases := []struct {
+		name string
+		edit func(lab *spec.Lab, live *drivers.Live)
+		want string
+	}{
+		{"a new member", func(_ *spec.Lab, live *drivers.Live) {
+			delete(live.VMs["k8s-worker-1"].Meta, plan.MetaCluster("k8s"))
+		}, "not joined yet: worker-1"},
+		{"settings changed", func(lab *spec.Lab, _ *drivers.Live) {
+			lab.Clusters[0].Addons = append(lab.Clusters[0].Addons, "ingress")
+		}, "cluster settings changed since cp, worker-1 joined"},
+		{"both", func(lab *spec.Lab, live *drivers.Live) {
+			lab.Clusters[0].Addons = append(lab.Clusters[0].Addons, "ingress")
+			delete(live.VMs["k8s-worker-1"].Meta, plan.MetaCluster("k8s"))
+		}, "not joined yet: worker-1; cluster settings changed since cp joined"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			lab := plantest.Lab()
+			live := plantest.Converged(lab)
+			c.edit(lab, live)
+			p, err := plan.Diff(lab, live, plantest.Caps, plantest.Inputs())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(p.Clusters) != 1 || p.Clusters[0].Reason != c.want {
+				t.Errorf("clusters %+v, want one with reason %q", p.Clusters, c.want)
+			}
+		})
+	}
+}

@@ -56,6 +56,9 @@ func TestMicroK8sExample(t *testing.T) {
 	if left := w.leftovers(); len(left) > 0 {
 		t.Errorf("destroy left behind:\n%s", strings.Join(left, "\n"))
 	}
+	if _, err := os.Stat(filepath.Join(w.dir, ".lab", "kubeconfig")); err == nil {
+		t.Errorf("the kubeconfig of the destroyed cluster is still there")
+	}
 }
 
 // checkReadyNodes asks the control plane for three Ready nodes on the
