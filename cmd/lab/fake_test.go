@@ -76,6 +76,15 @@ func (d fakeDriver) EnsureNetwork(_ context.Context, n *spec.Network) (*drivers.
 	return &drivers.Network{Name: n.Name, Attachment: "vboxnet0"}, nil
 }
 
+func (d fakeDriver) VMUUID(_ context.Context, vm string) (string, error) {
+	d.w.mu.Lock()
+	defer d.w.mu.Unlock()
+	if v := d.w.vms[vm]; v != nil {
+		return v.UUID, nil
+	}
+	return "", fmt.Errorf("VM %s is gone", vm)
+}
+
 // RemovableNetworks offers every network of the world that no VM outside
 // leaving attaches to (the fake made them all).
 func (d fakeDriver) RemovableNetworks(_ context.Context, _ *spec.Lab, live *drivers.Live,

@@ -93,15 +93,11 @@ func (g *sshGuests) Connect(ctx context.Context, n *spec.Node, vm string, port i
 // dial connects to the node, pinned to its VM's current UUID.
 func (g *sshGuests) dial(ctx context.Context, n *spec.Node, vm string, port int) (
 	*provision.Client, error) {
-	live, err := g.driver.Inspect(ctx, g.lab)
+	uuid, err := g.driver.VMUUID(ctx, vm)
 	if err != nil {
 		return nil, fmt.Errorf("reading %s's UUID: %w", vm, err)
 	}
-	v := live.VMs[vm]
-	if v == nil {
-		return nil, fmt.Errorf("VM %s is gone", vm)
-	}
-	t := provision.Target{Node: n.Name, VMUUID: v.UUID, User: g.user(n),
+	t := provision.Target{Node: n.Name, VMUUID: uuid, User: g.user(n),
 		Host: "127.0.0.1", Port: port}
 	return provision.Dial(ctx, t, g.key, g.hosts, sshBudget)
 }

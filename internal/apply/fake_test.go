@@ -66,6 +66,9 @@ func (fakeDriver) Inspect(context.Context, *spec.Lab) (*drivers.Live, error) {
 func (f fakeDriver) EnsureNetwork(_ context.Context, n *spec.Network) (*drivers.Network, error) {
 	return &drivers.Network{Name: n.Name}, f.call("net %s: EnsureNetwork", n.Name)
 }
+func (fakeDriver) VMUUID(_ context.Context, vm string) (string, error) {
+	return "uuid-" + vm, nil
+}
 func (fakeDriver) RemovableNetworks(context.Context, *spec.Lab, *drivers.Live,
 	[]string) ([]*drivers.Network, error) {
 	return nil, errors.New("not in tests")

@@ -129,6 +129,8 @@ type Driver interface {
 	Capabilities() Capabilities
 	// Inspect reads the live state of the lab's VMs and networks in one pass.
 	Inspect(ctx context.Context, lab *spec.Lab) (*Live, error)
+	// VMUUID reads one VM's UUID (what host keys are pinned to).
+	VMUUID(ctx context.Context, vm string) (string, error)
 	// EnsureNetwork creates a host-side network (a host-only interface with
 	// its address, say) when it is missing.
 	EnsureNetwork(ctx context.Context, n *spec.Network) (*Network, error)

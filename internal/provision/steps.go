@@ -68,18 +68,31 @@ func digestTree(h hash.Hash, root string) error {
 		case d.IsDir():
 			fmt.Fprintf(h, "dir %s %04o\n", rel, info.Mode().Perm())
 		case info.Mode().IsRegular():
-			data, err := os.ReadFile(p)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(h, "file %s %04o %d:", rel, info.Mode().Perm(), len(data))
-			h.Write(data)
-			h.Write([]byte("\n"))
+			return digestFile(h, p, rel, info)
 		default:
 			return fmt.Errorf("%s is neither a file nor a folder", p)
 		}
 		return nil
 	})
+}
+
+// digestFile streams one file into the digest: uploads may be large.
+func digestFile(h hash.Hash, p, rel string, info fs.FileInfo) error {
+	f, err := os.Open(p)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	fmt.Fprintf(h, "file %s %04o %d:", rel, info.Mode().Perm(), info.Size())
+	n, err := io.Copy(h, f)
+	if err != nil {
+		return err
+	}
+	if n != info.Size() {
+		return fmt.Errorf("%s changed while lab read it", p)
+	}
+	h.Write([]byte("\n"))
+	return nil
 }
 
 // shellScript is the script a shell step runs: the script file byte for

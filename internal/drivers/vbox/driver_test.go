@@ -242,3 +242,20 @@ func TestEnsureNetworkNeedsLab(t *testing.T) {
 		t.Errorf("got %v", err)
 	}
 }
+
+func TestVMUUID(t *testing.T) {
+	f := &runner.Fake{}
+	d := newDriver(t, "7.1.4r165100", f)
+	f.Expect(vmText(t, "demo-cp", "running"), vbm("showvminfo", "demo-cp", "--machinereadable")...).
+		ExpectResult(comError("Could not find a registered machine named 'demo-x'",
+			"VBOX_E_OBJECT_NOT_FOUND"), vbm("showvminfo", "demo-x", "--machinereadable")...)
+	if got, err := d.VMUUID(context.Background(), "demo-cp"); err != nil ||
+		got != "3b1f0c9e-5d1a-4c1e-9a53-2f7f3f8d1c20" {
+		t.Errorf("demo-cp: %q %v", got, err)
+	}
+	if _, err := d.VMUUID(context.Background(), "demo-x"); err == nil ||
+		err.Error() != "VM demo-x is gone" {
+		t.Errorf("demo-x: %v", err)
+	}
+	verify(t, f)
+}

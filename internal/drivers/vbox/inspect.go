@@ -81,6 +81,18 @@ func (d *Driver) listVMs(ctx context.Context) ([]listedVM, error) {
 	return parseListVMs(out)
 }
 
+// VMUUID reads one VM's UUID with a single showvminfo.
+func (d *Driver) VMUUID(ctx context.Context, vm string) (string, error) {
+	info, err := d.showVMInfo(ctx, vm)
+	if isNotFound(err) {
+		return "", fmt.Errorf("VM %s is gone", vm)
+	}
+	if err != nil {
+		return "", err
+	}
+	return info.UUID, nil
+}
+
 // readResult is one VM read by Inspect.
 type readResult struct {
 	vm     *drivers.VM
