@@ -168,9 +168,12 @@ func runFile(ctx context.Context, g Guest, s *spec.Step) error {
 			shellQuote(tmp), dst)
 	} else {
 		// Like cp: a file copied onto an existing folder lands inside it.
+		// mv keeps the mode as cp -a does, and on one filesystem it is a
+		// rename: no second copy of a large file, and the old file is
+		// replaced at once rather than rewritten in place.
 		inside := shellQuote(path.Join(s.Destination, filepath.Base(s.Source)))
-		cmd = fmt.Sprintf("if [ -d %s ]; then sudo -n cp -a %s %s; else "+
-			"sudo -n mkdir -p \"$(dirname %s)\" && sudo -n cp -a %s %s; fi",
+		cmd = fmt.Sprintf("if [ -d %s ]; then sudo -n mv -f %s %s; else "+
+			"sudo -n mkdir -p \"$(dirname %s)\" && sudo -n mv -f %s %s; fi",
 			dst, shellQuote(tmp), inside, dst, shellQuote(tmp), dst)
 	}
 	cmd += "; rc=$?; rm -rf " + shellQuote(tmp) + "; exit $rc"

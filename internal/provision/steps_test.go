@@ -153,8 +153,8 @@ func TestRunStepFile(t *testing.T) {
 	}{
 		{"folder", src, "sudo -n mkdir -p /etc/app && sudo -n cp -a /tmp/lab-upload-s/. /etc/app"},
 		{"file", filepath.Join(src, "a.txt"), "if [ -d /etc/app ]; then " +
-			"sudo -n cp -a /tmp/lab-upload-s /etc/app/a.txt; else " +
-			`sudo -n mkdir -p "$(dirname /etc/app)" && sudo -n cp -a /tmp/lab-upload-s /etc/app; fi`},
+			"sudo -n mv -f /tmp/lab-upload-s /etc/app/a.txt; else " +
+			`sudo -n mkdir -p "$(dirname /etc/app)" && sudo -n mv -f /tmp/lab-upload-s /etc/app; fi`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
