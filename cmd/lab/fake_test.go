@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/labtool/lab/internal/apply"
 	"github.com/labtool/lab/internal/drivers"
 	"github.com/labtool/lab/internal/labdir"
 	"github.com/labtool/lab/internal/spec"
@@ -223,7 +224,7 @@ func (g fakeGuests) RunStep(_ context.Context, n *spec.Node, s *spec.Step, out i
 	fmt.Fprintln(out, strings.Join(s.Inline, "\n"))
 	return nil
 }
-func (g fakeGuests) FormCluster(context.Context, *spec.Cluster, int, <-chan struct{},
+func (g fakeGuests) FormCluster(context.Context, *spec.Cluster, apply.ClusterRun,
 	func(string) io.Writer) error {
 	return nil
 }

@@ -139,8 +139,8 @@ func (g *sshGuests) RunStep(ctx context.Context, n *spec.Node, s *spec.Step,
 }
 
 // FormCluster builds the cluster over the members' connections.
-func (g *sshGuests) FormCluster(ctx context.Context, c *spec.Cluster, apiPort int,
-	stopping <-chan struct{}, out func(string) io.Writer) error {
+func (g *sshGuests) FormCluster(ctx context.Context, c *spec.Cluster, run apply.ClusterRun,
+	out func(string) io.Writer) error {
 	guests := map[string]provision.Guest{}
 	for _, m := range append(append([]*spec.Node{}, c.ControlPlane...), c.Workers...) {
 		conn, err := g.conn(m.Name)
@@ -150,9 +150,10 @@ func (g *sshGuests) FormCluster(ctx context.Context, c *spec.Cluster, apiPort in
 		guests[m.Name] = conn
 	}
 	res, err := microk8s.EnsureWith(ctx, c, guests, microk8s.Options{
-		APIHostPort: apiPort,
+		APIHostPort: run.APIPort,
 		Out:         out,
-		Stopping:    stopping,
+		Leaving:     run.Leaving,
+		Stopping:    run.Stopping,
 		MACOf: func(n *spec.Node, slot int) string {
 			return apply.MACOf(g.labID, n)(slot)
 		},

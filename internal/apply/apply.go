@@ -30,10 +30,8 @@ type Guests interface {
 	Connect(ctx context.Context, n *spec.Node, vm string, port int) error
 	ConfigureNetwork(ctx context.Context, n *spec.Node) error
 	RunStep(ctx context.Context, n *spec.Node, s *spec.Step, out io.Writer) error
-	// FormCluster runs the cluster steps; apiPort is the host port of the
-	// API forward on 127.0.0.1 the kubeconfig names. Once stopping is
-	// closed it starts no join or wait.
-	FormCluster(ctx context.Context, c *spec.Cluster, apiPort int, stopping <-chan struct{},
+	// FormCluster runs the cluster steps.
+	FormCluster(ctx context.Context, c *spec.Cluster, run ClusterRun,
 		out func(node string) io.Writer) error
 	// Forget drops the node's pinned host keys (its VM is gone).
 	Forget(node string) error
@@ -67,6 +65,19 @@ func (e *ActionError) Error() string {
 }
 
 func (e *ActionError) Unwrap() error { return e.Err }
+
+// ClusterRun is what one run of a cluster's steps needs besides the
+// cluster.
+type ClusterRun struct {
+	// APIPort is the host port of the API forward on 127.0.0.1 that the
+	// kubeconfig names.
+	APIPort int
+	// Leaving are nodes whose VMs are gone while the cluster may still
+	// list them.
+	Leaving []string
+	// Stopping is closed on the first interrupt: no join or wait starts.
+	Stopping <-chan struct{}
+}
 
 // ErrInterrupted is the cause recorded for actions an interrupt kept from
 // starting.

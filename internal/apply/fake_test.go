@@ -133,9 +133,13 @@ func (g fakeGuests) RunStep(_ context.Context, n *spec.Node, s *spec.Step, out i
 	fmt.Fprintf(out, "hello from %s\npartial", s.Name)
 	return g.call("%s: RunStep %s", g.vm(n.Name), s.Name)
 }
-func (g fakeGuests) FormCluster(_ context.Context, c *spec.Cluster, apiPort int,
-	_ <-chan struct{}, out func(string) io.Writer) error {
+func (g fakeGuests) FormCluster(_ context.Context, c *spec.Cluster, run ClusterRun,
+	out func(string) io.Writer) error {
 	fmt.Fprintln(out(c.ControlPlane[0].Name), "cluster formed")
-	return g.call("cluster %s: FormCluster api=%d", c.Name, apiPort)
+	if len(run.Leaving) > 0 {
+		return g.call("cluster %s: FormCluster api=%d leaving=%s", c.Name, run.APIPort,
+			strings.Join(run.Leaving, ","))
+	}
+	return g.call("cluster %s: FormCluster api=%d", c.Name, run.APIPort)
 }
 func (g fakeGuests) Forget(node string) error { return g.call("%s: Forget", g.vm(node)) }

@@ -2,8 +2,10 @@ package plan
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 
+	"github.com/labtool/lab/internal/drivers"
 	"github.com/labtool/lab/internal/spec"
 )
 
@@ -38,7 +40,8 @@ func (d *differ) clusters(p *Plan, nodes []*spec.Node) []Action {
 				changed = append(changed, m.Name)
 			}
 		}
-		if !covered || len(pending)+len(changed) == 0 {
+		leaving := d.leaving(c)
+		if !covered || len(pending)+len(changed)+len(leaving) == 0 {
 			continue
 		}
 		var why []string
@@ -49,11 +52,39 @@ func (d *differ) clusters(p *Plan, nodes []*spec.Node) []Action {
 			why = append(why, "cluster settings changed since "+strings.Join(changed, ", ")+
 				" joined")
 		}
+		changes := []Change{{Field: "members", New: memberList(c)}}
+		if len(leaving) > 0 {
+			why = append(why, strings.Join(leaving, ", ")+" leaving: VM no longer in the Labfile")
+			changes = append(changes, Change{Field: FieldLeaving, Old: strings.Join(leaving, ", ")})
+		}
 		out = append(out, Action{Object: ObjCluster, Name: c.Name, Kind: Run, Change: true,
-			Changes: []Change{{Field: "members", New: memberList(c)}},
-			Reason:  strings.Join(why, "; "),
-			Record:  map[string]string{MetaCluster(c.Name): digest}})
+			Changes: changes, Reason: strings.Join(why, "; "),
+			Record: map[string]string{MetaCluster(c.Name): digest}})
 	}
+	return out
+}
+
+// FieldLeaving is the cluster change that lists, as its old value, the
+// nodes whose VMs the plan destroys while the cluster still lists them.
+const FieldLeaving = "leaving"
+
+// leaving names the nodes that joined cluster c and whose VMs the plan
+// destroys as no longer in the Labfile: the control plane forgets them.
+func (d *differ) leaving(c *spec.Cluster) []string {
+	if len(d.in.Targets) > 0 {
+		return nil
+	}
+	want := map[string]bool{}
+	for _, n := range d.lab.Nodes {
+		want[d.lab.VMName(n)] = true
+	}
+	var out []string
+	for name, vm := range d.live.VMs {
+		if vm.Ours(d.lab.Name) && !want[name] && vm.Meta[MetaCluster(c.Name)] != "" {
+			out = append(out, vm.Meta[drivers.MetaNode])
+		}
+	}
+	sort.Strings(out)
 	return out
 }
 

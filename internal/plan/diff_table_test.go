@@ -187,6 +187,12 @@ func TestClusterReason(t *testing.T) {
 			lab.Clusters[0].Addons = append(lab.Clusters[0].Addons, "ingress")
 			delete(live.VMs["k8s-worker-1"].Meta, plan.MetaCluster("k8s"))
 		}, "not joined yet: worker-1; cluster settings changed since cp joined"},
+		{"a member's VM goes", func(lab *spec.Lab, live *drivers.Live) {
+			old := *live.VMs["k8s-worker-1"]
+			old.Name, old.Meta = "k8s-old", map[string]string{drivers.MetaLab: "k8s",
+				drivers.MetaNode: "old", plan.MetaCluster("k8s"): "d"}
+			live.VMs["k8s-old"] = &old
+		}, "old leaving: VM no longer in the Labfile"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

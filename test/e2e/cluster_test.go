@@ -26,7 +26,7 @@ func TestMicroK8sExample(t *testing.T) {
 	}
 	w.writeLabfile(string(src), nil)
 	w.must(w.lab("up", "--auto-approve"))
-	checkReadyNodes(t, w)
+	checkReadyNodes(t, w, 3)
 
 	// A worker destroyed and made again joins afresh: the control plane's
 	// entry for its old VM is replaced.
@@ -35,7 +35,7 @@ func TestMicroK8sExample(t *testing.T) {
 	if !strings.Contains(r.stdout+r.stderr, "removing node worker-2 left by an earlier VM") {
 		t.Errorf("up after destroying worker-2 did not remove its old entry:\n%s", r)
 	}
-	checkReadyNodes(t, w)
+	checkReadyNodes(t, w, 3)
 
 	// The login user is in the microk8s group: no sudo needed.
 	r = w.must(w.lab("exec", "cp", "--", "microk8s", "status"))
@@ -52,6 +52,16 @@ func TestMicroK8sExample(t *testing.T) {
 	if r := w.lab("plan", "--detailed-exitcode"); r.code != 0 {
 		t.Errorf("plan after up: want exit 0, got:\n%s", r)
 	}
+
+	// One worker fewer: its VM goes and the control plane forgets it.
+	r = w.must(w.lab("up", "--auto-approve", "--var", "workers=1"))
+	if !strings.Contains(r.stdout+r.stderr, "removing node worker-2 whose VM is gone") {
+		t.Errorf("scaling down did not remove worker-2 from the cluster:\n%s", r)
+	}
+	checkReadyNodes(t, w, 2)
+	if r := w.lab("plan", "--detailed-exitcode", "--var", "workers=1"); r.code != 0 {
+		t.Errorf("plan after scaling down: want exit 0, got:\n%s", r)
+	}
 	w.must(w.lab("destroy", "--auto-approve"))
 	if left := w.leftovers(); len(left) > 0 {
 		t.Errorf("destroy left behind:\n%s", strings.Join(left, "\n"))
@@ -61,15 +71,15 @@ func TestMicroK8sExample(t *testing.T) {
 	}
 }
 
-// checkReadyNodes asks the control plane for three Ready nodes on the
+// checkReadyNodes asks the control plane for n Ready nodes on the
 // host-only network.
-func checkReadyNodes(t *testing.T, w *world) {
+func checkReadyNodes(t *testing.T, w *world, n int) {
 	t.Helper()
 	r := w.must(w.lab("exec", "cp", "--", "microk8s", "kubectl", "get", "nodes", "-o", "wide"))
 	lan := netip.MustParsePrefix("192.168.56.0/24")
 	rows := strings.Split(strings.TrimSpace(r.stdout), "\n")
-	if len(rows) != 4 {
-		t.Fatalf("want a header and 3 nodes, got:\n%s", r.stdout)
+	if len(rows) != n+1 {
+		t.Fatalf("want a header and %d nodes, got:\n%s", n, r.stdout)
 	}
 	for _, row := range rows[1:] {
 		f := strings.Fields(row)

@@ -218,3 +218,24 @@ func TestListsSnap(t *testing.T) {
 		})
 	}
 }
+
+// A former member whose VM is gone is removed from the cluster when the
+// control plane still lists it; one it no longer lists is left alone.
+func TestEnsureForgetsLeavingNodes(t *testing.T) {
+	PollEvery = 0
+	w := &world{}
+	c := testCluster(t)
+	c.Workers = c.Workers[:1] // worker-2 left the Labfile
+	gs := settledGuests(t, w)
+	_, err := EnsureWith(context.Background(), c, guests(gs), Options{APIHostPort: 16443,
+		Out: func(string) io.Writer { return io.Discard }, Leaving: []string{"worker-2", "gone"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if index(w.log, `^cp: sudo -n microk8s remove-node worker-2 --force$`) < 0 {
+		t.Errorf("worker-2 not removed:\n%s", strings.Join(w.log, "\n"))
+	}
+	if i := index(w.log, `remove-node gone`); i >= 0 {
+		t.Errorf("removed a node the cluster does not list: %s", w.log[i])
+	}
+}

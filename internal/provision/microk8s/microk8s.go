@@ -72,6 +72,9 @@ type Options struct {
 	// Stopping is closed on the first interrupt: the command in flight
 	// finishes, but no join or wait starts after it.
 	Stopping <-chan struct{}
+	// Leaving are former members whose VMs are gone: the control plane
+	// forgets them if it still lists them.
+	Leaving []string
 }
 
 // ErrInterrupted ends the cluster steps after an interrupt.
@@ -125,6 +128,9 @@ func ensure(ctx context.Context, c *spec.Cluster, guests map[string]provision.Gu
 	if err := joinAll(ctx, c, ms, o.Stopping); err != nil {
 		return nil, err
 	}
+	if err := forget(ctx, first, o.Leaving); err != nil {
+		return nil, err
+	}
 	var nodes []NodeStatus
 	err = clusterStep(ctx, first, "wait nodes ready", NodesReadyBudget+budgetList,
 		func(ctx context.Context) error {
@@ -164,12 +170,7 @@ func ensure(ctx context.Context, c *spec.Cluster, guests map[string]provision.Gu
 func joinAll(ctx context.Context, c *spec.Cluster, ms []*member,
 	stop <-chan struct{}) error {
 	first := ms[0]
-	var joined []NodeStatus
-	err := step(ctx, first, "list nodes", budgetList, func(ctx context.Context) error {
-		var err error
-		joined, err = nodeList(ctx, first)
-		return err
-	})
+	joined, err := listStep(ctx, first)
 	if err != nil {
 		return err
 	}
@@ -192,7 +193,9 @@ func joinAll(ctx context.Context, c *spec.Cluster, ms []*member,
 		}
 		if _, ok := findNode(joined, m.node.Name); ok {
 			err := step(ctx, first, "remove old "+m.node.Name, budgetList,
-				func(ctx context.Context) error { return removeNode(ctx, first, m) })
+				func(ctx context.Context) error {
+					return removeNode(ctx, first, m.node.Name, "left by an earlier VM")
+				})
 			if err != nil {
 				return err
 			}
@@ -205,6 +208,41 @@ func joinAll(ctx context.Context, c *spec.Cluster, ms []*member,
 		}
 	}
 	return nil
+}
+
+// forget removes from the cluster the leaving nodes the first control
+// plane still lists.
+func forget(ctx context.Context, first *member, leaving []string) error {
+	if len(leaving) == 0 {
+		return nil
+	}
+	listed, err := listStep(ctx, first)
+	if err != nil {
+		return err
+	}
+	for _, name := range leaving {
+		if _, ok := findNode(listed, name); !ok {
+			continue
+		}
+		err := step(ctx, first, "remove "+name, budgetList, func(ctx context.Context) error {
+			return removeNode(ctx, first, name, "whose VM is gone")
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// listStep lists the cluster's nodes on the first control plane.
+func listStep(ctx context.Context, first *member) ([]NodeStatus, error) {
+	var nodes []NodeStatus
+	err := step(ctx, first, "list nodes", budgetList, func(ctx context.Context) error {
+		var err error
+		nodes, err = nodeList(ctx, first)
+		return err
+	})
+	return nodes, err
 }
 
 // step runs one named part of the work on a node within its budget,

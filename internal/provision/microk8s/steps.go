@@ -395,18 +395,17 @@ func inCluster(ctx context.Context, m *member) (bool, error) {
 	return false, nil
 }
 
-// removeNode removes m's old entry from the cluster on the control plane.
-func removeNode(ctx context.Context, cp, m *member) error {
-	fmt.Fprintf(cp.out, "microk8s: removing node %s left by an earlier VM\n", m.node.Name)
-	cmd := "sudo -n microk8s remove-node " + shellQuote(strings.ToLower(m.node.Name)) +
-		" --force"
+// removeNode removes node name's entry from the cluster on the control
+// plane; why says whose entry it is.
+func removeNode(ctx context.Context, cp *member, name, why string) error {
+	fmt.Fprintf(cp.out, "microk8s: removing node %s %s\n", name, why)
+	cmd := "sudo -n microk8s remove-node " + shellQuote(strings.ToLower(name)) + " --force"
 	code, out, err := output(ctx, cp, cmd)
 	if err != nil {
 		return err
 	}
 	if code != 0 {
-		return fmt.Errorf("`microk8s remove-node %s` exited %d: %s", m.node.Name, code,
-			trim(out))
+		return fmt.Errorf("`microk8s remove-node %s` exited %d: %s", name, code, trim(out))
 	}
 	return nil
 }
