@@ -2,6 +2,7 @@ package vbox
 
 import (
 	"context"
+	"errors"
 	"net/netip"
 	"reflect"
 	"strings"
@@ -182,7 +183,9 @@ func TestEnsureNetwork(t *testing.T) {
 				Expect("", vbm("hostonlyif", "remove", "vboxnet0")...)
 		}, "", `network "cluster": configuring vboxnet0: running /usr/bin/VBoxManage hostonlyif ` +
 			"ipconfig vboxnet0 --ip 192.168.61.1 --netmask 255.255.255.0: exit status 1: Code " +
-			"E_ACCESSDENIED (0x80070005) - Access denied (extended info not available)"},
+			"E_ACCESSDENIED (0x80070005) - Access denied (extended info not available); " +
+			"/etc/vbox/networks.conf does not allow 192.168.61.0/24: add a line " +
+			"`* 192.168.61.0/24` there"},
 		{"natnetwork new", &spec.Network{Name: "nat", Type: spec.NetNATNetwork,
 			CIDR: netip.MustParsePrefix("10.0.7.0/24")}, func(f *runner.Fake) {
 			f.Expect(fixture(t, "list-natnets-6.1.txt", false), vbm("list", "natnets")...).
@@ -258,4 +261,27 @@ func TestVMUUID(t *testing.T) {
 		t.Errorf("demo-x: %v", err)
 	}
 	verify(t, f)
+}
+
+func TestRangeHint(t *testing.T) {
+	denied := errors.New("Code E_ACCESSDENIED (0x80070005) - Access denied")
+	tests := []struct {
+		cidr string
+		err  error
+		want string
+	}{
+		{"172.16.0.0/24", denied, "; VirtualBox allows host-only networks only in " +
+			"192.168.56.0/21 unless /etc/vbox/networks.conf lists more: add a line " +
+			"`* 172.16.0.0/24` there, or pick a cidr inside 192.168.56.0/21"},
+		{"192.168.57.0/24", denied, "; /etc/vbox/networks.conf does not allow " +
+			"192.168.57.0/24: add a line `* 192.168.57.0/24` there"},
+		{"172.16.0.0/24", errors.New("Failed to lock"), ""},
+	}
+	for _, tt := range tests {
+		n := &spec.Network{Name: "lan", Type: spec.NetHostOnly,
+			CIDR: netip.MustParsePrefix(tt.cidr)}
+		if got := rangeHint(tt.err, n); got != tt.want {
+			t.Errorf("%s, %v:\n got %q\nwant %q", tt.cidr, tt.err, got, tt.want)
+		}
+	}
 }

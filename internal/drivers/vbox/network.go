@@ -169,7 +169,7 @@ func (d *Driver) ensureHostOnly(ctx context.Context, n *spec.Network) (string, e
 		if _, rmErr := d.call(ctx, "hostonlyif", "remove", name); rmErr != nil {
 			return "", fmt.Errorf("configuring %s: %w (removing it failed too: %v)", name, err, rmErr)
 		}
-		return "", fmt.Errorf("configuring %s: %w", name, err)
+		return "", fmt.Errorf("configuring %s: %w%s", name, err, rangeHint(err, n))
 	}
 	err = d.ensureHostOnlyDHCP(ctx, n, name)
 	if err == nil {
@@ -185,6 +185,25 @@ func (d *Driver) ensureHostOnly(ctx context.Context, n *spec.Network) (string, e
 	}
 	return name, nil
 }
+
+// rangeHint explains VirtualBox's bare "Access denied" for a host-only
+// address outside the ranges it allows (6.1.28 and later, not on Windows).
+func rangeHint(err error, n *spec.Network) string {
+	if !strings.Contains(err.Error(), "E_ACCESSDENIED") {
+		return ""
+	}
+	if defaultHostOnly.Contains(n.CIDR.Addr()) {
+		return fmt.Sprintf("; /etc/vbox/networks.conf does not allow %s: add a line "+
+			"`* %s` there", n.CIDR, n.CIDR)
+	}
+	return fmt.Sprintf("; VirtualBox allows host-only networks only in %s unless "+
+		"/etc/vbox/networks.conf lists more: add a line `* %s` there, or pick a cidr "+
+		"inside %s", defaultHostOnly, n.CIDR, defaultHostOnly)
+}
+
+// defaultHostOnly is where VirtualBox 6.1.28 and later allow host-only
+// networks when /etc/vbox/networks.conf does not exist.
+var defaultHostOnly = netip.MustParsePrefix("192.168.56.0/21")
 
 func (d *Driver) ensureNATNetwork(ctx context.Context, n *spec.Network,
 	lab string) (string, error) {
