@@ -203,6 +203,40 @@ func (d *decoder) checkAddressClashes() {
 	}
 }
 
+// checkDHCPRanges reports static addresses inside the DHCP range of a
+// hostonly network that also has DHCP NICs: a lease could take them.
+func (d *decoder) checkDHCPRanges() {
+	leased := map[*spec.Network]nicPlace{} // a DHCP NIC on each network
+	for _, n := range d.lab.Nodes {
+		for _, nic := range n.NICs {
+			if nic.Network != nil && nic.Network.Type == spec.NetHostOnly &&
+				!nic.Address.IsValid() {
+				if _, ok := leased[nic.Network]; !ok {
+					leased[nic.Network] = d.nicAttrs[nic]
+				}
+			}
+		}
+	}
+	for _, n := range d.lab.Nodes {
+		for _, nic := range n.NICs {
+			dhcp, ok := leased[nic.Network]
+			if !ok || !nic.Address.IsValid() {
+				continue
+			}
+			r, ok := spec.HostOnlyDHCP(nic.Network.CIDR)
+			if !ok || !r.Contains(nic.Address.Addr()) {
+				continue
+			}
+			rng := d.nicAttrs[nic].attrs["ip"].Expr.Range()
+			d.errorf(&rng, "Address in the DHCP range", "Node %q nic %q has ip %s, inside the "+
+				"DHCP server's range %s-%s of network %q, which node %q nic %q takes a "+
+				"lease from; pick an address below %s.", n.Name, nic.Name,
+				nic.Address.Addr(), r.Server, r.Upper, nic.Network.Name, dhcp.node.Name,
+				dhcp.nic.Name, r.Server)
+		}
+	}
+}
+
 // checkMACClashes reports a MAC address set on two NICs.
 func (d *decoder) checkMACClashes() {
 	seen := map[string]nicPlace{}

@@ -35,6 +35,7 @@ func (d *decoder) decodeNodes(blocks hcl.Blocks) {
 	d.nodeObjects()
 	d.checkForwardClashes()
 	d.checkAddressClashes()
+	d.checkDHCPRanges()
 	d.checkMACClashes()
 }
 
