@@ -172,6 +172,13 @@ func TestEnsureNetwork(t *testing.T) {
 			CIDR: netip.MustParsePrefix("192.168.60.0/24")}, func(f *runner.Fake) {
 			f.Expect(fixture(t, "list-hostonlyifs.txt", false), vbm("list", "hostonlyifs")...)
 		}, "vboxnet1", ""},
+		{"hostonly with another netmask", &spec.Network{Name: "c", Type: spec.NetHostOnly,
+			CIDR: netip.MustParsePrefix("192.168.56.0/25")}, func(f *runner.Fake) {
+			f.Expect(fixture(t, "list-hostonlyifs.txt", false), vbm("list", "hostonlyifs")...)
+		}, "", `network "c": host-only interface vboxnet0 has 192.168.56.1 ` +
+			"with netmask 255.255.255.0, not 255.255.255.128 as cidr 192.168.56.0/25 says; " +
+			"fix it with `VBoxManage hostonlyif ipconfig vboxnet0 --ip 192.168.56.1 " +
+			"--netmask 255.255.255.128`"},
 		{"hostonly refused", hostonly, func(f *runner.Fake) {
 			f.Expect("", vbm("list", "hostonlyifs")...).
 				Expect("Interface 'vboxnet0' was successfully created\n", vbm("hostonlyif", "create")...).

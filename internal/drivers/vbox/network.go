@@ -2,6 +2,7 @@ package vbox
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/netip"
@@ -31,7 +32,7 @@ func (d *Driver) resolveNetworks(ctx context.Context,
 	for _, n := range lab.Networks {
 		att, err := resolve(n, lab.Name, lists[listCommand(n.Type)])
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("network %q: %w", n.Name, err)
 		}
 		if att != "" {
 			live[n.Name] = &drivers.Network{Name: n.Name, Attachment: att}
@@ -63,9 +64,17 @@ func resolve(n *spec.Network, lab, listed string) (string, error) {
 			return "", err
 		}
 		for _, h := range parseHostIfs(listed) {
-			if h.IP == host.String() {
-				return h.Name, nil
+			if h.IP != host.String() {
+				continue
 			}
+			// Same address, other size: lab's addresses would be off-net.
+			if want := netmask(n.CIDR); h.Mask != "" && h.Mask != want {
+				return "", fmt.Errorf("host-only interface %s has %s with netmask %s, not "+
+					"%s as cidr %s says; fix it with `VBoxManage hostonlyif ipconfig %s "+
+					"--ip %s --netmask %s`", h.Name, h.IP, h.Mask, want, n.CIDR, h.Name,
+					h.IP, want)
+			}
+			return h.Name, nil
 		}
 		return "", nil
 	case spec.NetNATNetwork:
@@ -84,14 +93,14 @@ func resolve(n *spec.Network, lab, listed string) (string, error) {
 	case spec.NetBridged:
 		return matchAdapter(parseHostIfs(listed), n.Adapter), nil
 	}
-	return "", fmt.Errorf("network %q: type %q is not supported by virtualbox", n.Name, n.Type)
+	return "", fmt.Errorf("type %q is not supported by virtualbox", n.Type)
 }
 
 // hostAddr is the host's address on a host-only network: the first host of
 // its CIDR.
 func hostAddr(n *spec.Network) (netip.Addr, error) {
 	if !n.CIDR.IsValid() || !n.CIDR.Addr().Is4() {
-		return netip.Addr{}, fmt.Errorf("network %q: host-only needs an IPv4 cidr", n.Name)
+		return netip.Addr{}, errors.New("host-only needs an IPv4 cidr")
 	}
 	return n.CIDR.Masked().Addr().Next(), nil
 }
