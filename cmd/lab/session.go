@@ -60,6 +60,9 @@ func (a *app) connect(ctx context.Context, s *session) error {
 	if s.labID, err = s.dir.ID(apply.LabID(s.lab, s.live)); err != nil {
 		return err
 	}
+	if err := apply.CheckLabID(s.lab, s.live, s.labID); err != nil {
+		return err
+	}
 	s.guests, err = a.h.Guests(s.lab, s.labID, s.dir, s.driver)
 	return err
 }

@@ -125,3 +125,35 @@ func TestCheckForwardPortsRefusesLabOwn(t *testing.T) {
 		})
 	}
 }
+
+func TestCheckLabID(t *testing.T) {
+	lab := plantest.Lab()
+	tests := []struct {
+		name string
+		ids  map[string]string // VM -> its recorded lab id
+		want string
+	}{
+		{"same lab", map[string]string{"k8s-cp": plantest.ID}, ""},
+		{"no id recorded", map[string]string{"k8s-cp": ""}, ""},
+		{"another copy", map[string]string{"k8s-cp": "feedfeedfeedfeed",
+			"k8s-worker-1": "feedfeedfeedfeed"}, "VMs k8s-cp, k8s-worker-1 belong to another " +
+			"copy of lab \"k8s\" (lab id feedfeedfeedfeed; this folder's .lab/id is " +
+			plantest.ID + "): lab leaves them alone; work from the folder that made them, " +
+			"or give this Labfile another lab name"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			live := plantest.Converged(lab)
+			for vm, id := range tt.ids {
+				live.VMs[vm].Meta[drivers.MetaLabID] = id
+			}
+			got := ""
+			if err := CheckLabID(lab, live, plantest.ID); err != nil {
+				got = err.Error()
+			}
+			if got != tt.want {
+				t.Errorf("got %q\nwant %q", got, tt.want)
+			}
+		})
+	}
+}

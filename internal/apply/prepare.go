@@ -4,6 +4,8 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"runtime"
+	"sort"
+	"strings"
 
 	"github.com/labtool/lab/internal/drivers"
 	"github.com/labtool/lab/internal/plan"
@@ -77,4 +79,25 @@ func LabID(lab *spec.Lab, live *drivers.Live) string {
 		}
 	}
 	return ""
+}
+
+// CheckLabID refuses to work on a lab whose VMs another copy of the
+// Labfile made: VMs marked with the lab's name but another lab id. Acting
+// on them would re-address, stop or delete another folder's lab.
+func CheckLabID(lab *spec.Lab, live *drivers.Live, id string) error {
+	var names []string
+	other := ""
+	for name, vm := range live.VMs {
+		if theirs := vm.Meta[drivers.MetaLabID]; vm.Ours(lab.Name) && theirs != "" &&
+			theirs != id {
+			names, other = append(names, name), theirs
+		}
+	}
+	if len(names) == 0 {
+		return nil
+	}
+	sort.Strings(names)
+	return fmt.Errorf("VMs %s belong to another copy of lab %q (lab id %s; this folder's "+
+		".lab/id is %s): lab leaves them alone; work from the folder that made them, or "+
+		"give this Labfile another lab name", strings.Join(names, ", "), lab.Name, other, id)
 }
