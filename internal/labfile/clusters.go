@@ -1,6 +1,9 @@
 package labfile
 
 import (
+	"path/filepath"
+	"strings"
+
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/labtool/lab/internal/spec"
@@ -39,7 +42,25 @@ func (d *decoder) decodeClusters(blocks hcl.Blocks) {
 				d.relative(c.Kubeconfig))
 		}
 		kubeconfigs[c.Kubeconfig] = name
+		d.checkAPIForwardName(c)
 		d.lab.Clusters = append(d.lab.Clusters, c)
+	}
+}
+
+// checkAPIForwardName reports a Labfile forward that takes the name of the
+// forward lab adds for the cluster's API ("api-<cluster>").
+func (d *decoder) checkAPIForwardName(c *spec.Cluster) {
+	if len(c.ControlPlane) == 0 {
+		return
+	}
+	name := "api-" + c.Name
+	for _, fp := range d.forwards {
+		if fp.node == c.ControlPlane[0] && fp.fwd.Name == name {
+			rng := fp.name
+			d.errorf(&rng, "Reserved forward name", "The forward name %q is reserved on "+
+				"node %q: lab adds its own forward to cluster %q's API there. Pick another "+
+				"name.", name, fp.node.Name, c.Name)
+		}
 	}
 }
 
@@ -78,8 +99,32 @@ func (d *decoder) decodeCluster(b *hcl.Block) (*spec.Cluster, hcl.Attributes) {
 	}
 	if kc, ok := d.str(attrs, "kubeconfig", sc); ok {
 		c.Kubeconfig = d.abs(kc)
+		if why := d.kubeconfigClash(c.Kubeconfig); why != "" {
+			rng := attrs["kubeconfig"].Expr.Range()
+			d.errorf(&rng, "Invalid kubeconfig", "kubeconfig %s is %s, which lab would "+
+				"overwrite; pick another path.", d.relative(c.Kubeconfig), why)
+		}
 	}
 	return c, attrs
+}
+
+// labFiles are the files and folders lab keeps in .lab/ for itself.
+var labFiles = []string{"id", "id_ed25519", "id_ed25519.pub", "known_hosts", "lock", "logs",
+	"seeds"}
+
+// kubeconfigClash says what a kubeconfig path would overwrite: the
+// Labfile, or one of lab's own files; "" when nothing.
+func (d *decoder) kubeconfigClash(path string) string {
+	if path == d.absPath {
+		return "the Labfile itself"
+	}
+	for _, f := range labFiles {
+		own := filepath.Join(d.dir, ".lab", f)
+		if path == own || strings.HasPrefix(path, own+string(filepath.Separator)) {
+			return "lab's own " + filepath.ToSlash(filepath.Join(".lab", f))
+		}
+	}
+	return ""
 }
 
 // checkMembership reports a node listed twice, in two clusters, or without

@@ -21,6 +21,7 @@ type forwardPlace struct {
 	node *spec.Node
 	fwd  *spec.Forward
 	rng  hcl.Range // the host attribute's value
+	name hcl.Range // the block's label
 }
 
 func (d *decoder) decodeForwards(n *spec.Node, blocks hcl.Blocks, sc *scope) {
@@ -44,7 +45,8 @@ func (d *decoder) decodeForwards(n *spec.Node, blocks hcl.Blocks, sc *scope) {
 		d.checkName(&b.LabelRanges[0], "forward", name)
 		if f, rng, ok := d.decodeForward(b, sc); ok {
 			n.Forwards = append(n.Forwards, f)
-			d.forwards = append(d.forwards, forwardPlace{node: n, fwd: f, rng: rng})
+			d.forwards = append(d.forwards, forwardPlace{node: n, fwd: f, rng: rng,
+				name: b.LabelRanges[0]})
 		}
 	}
 }

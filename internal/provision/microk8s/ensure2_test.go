@@ -239,3 +239,28 @@ func TestEnsureForgetsLeavingNodes(t *testing.T) {
 		t.Errorf("removed a node the cluster does not list: %s", w.log[i])
 	}
 }
+
+// Workers still joined to a destroyed control plane's cluster fail at once
+// with the way out, instead of waiting for nodes the new one never lists.
+func TestEnsureWorkersOfAnEarlierControlPlane(t *testing.T) {
+	PollEvery = 0
+	w := &world{}
+	c := testCluster(t)
+	gs := freshGuests(t, w)
+	gs["cp"].rules = append([]*rule{{"kubectl get nodes -o json",
+		[]reply{{fixture(t, "nodes-cp.json"), 0}}}}, gs["cp"].rules...)
+	for _, n := range []string{"worker-1", "worker-2"} {
+		gs[n].rules = append([]*rule{{"status --format yaml", []reply{{
+			"This MicroK8s deployment is acting as a node in a cluster.\n", 0}}}},
+			gs[n].rules...)
+	}
+	_, err := Ensure(context.Background(), c, guests(gs), 16443, nil)
+	want := "node worker-1 is in a cluster, but cp does not list it: it joined an " +
+		"earlier VM of cp"
+	if err == nil || !strings.HasPrefix(err.Error(), want) {
+		t.Fatalf("err = %v, want it to start with %q", err, want)
+	}
+	if i := index(w.log, `microk8s join|remove-node`); i >= 0 {
+		t.Errorf("ran %q", w.log[i])
+	}
+}

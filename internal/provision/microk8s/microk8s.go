@@ -184,6 +184,13 @@ func joinAll(ctx context.Context, c *spec.Cluster, ms []*member,
 		if err != nil {
 			return err
 		}
+		_, listed := findNode(joined, m.node.Name)
+		if in && !listed {
+			return fmt.Errorf("node %s is in a cluster, but %s does not list it: it joined "+
+				"an earlier VM of %s; rebuild it (`lab destroy %s`, then `lab up`) or run "+
+				"`sudo microk8s leave` on it", m.node.Name, first.node.Name,
+				first.node.Name, m.node.Name)
+		}
 		if in {
 			fmt.Fprintf(m.out, "microk8s: already in cluster %s\n", c.Name)
 			continue
@@ -191,7 +198,7 @@ func joinAll(ctx context.Context, c *spec.Cluster, ms []*member,
 		if stopped(stop) {
 			return ErrInterrupted
 		}
-		if _, ok := findNode(joined, m.node.Name); ok {
+		if listed {
 			err := step(ctx, first, "remove old "+m.node.Name, budgetList,
 				func(ctx context.Context) error {
 					return removeNode(ctx, first, m.node.Name, "left by an earlier VM")
