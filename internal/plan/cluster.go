@@ -41,10 +41,14 @@ func (d *differ) clusters(p *Plan, nodes []*spec.Node) []Action {
 			}
 		}
 		leaving := d.leaving(c)
-		if !covered || len(pending)+len(changed)+len(leaving) == 0 {
+		moved := len(c.ControlPlane) > 0 && apiForwardMoves(p, c)
+		if !covered || len(pending)+len(changed)+len(leaving) == 0 && !moved {
 			continue
 		}
 		var why []string
+		if moved && len(pending)+len(changed)+len(leaving) == 0 {
+			why = append(why, "the API forward changes: the kubeconfig follows it")
+		}
 		if len(pending) > 0 {
 			why = append(why, "not joined yet: "+strings.Join(pending, ", "))
 		}
@@ -62,6 +66,23 @@ func (d *differ) clusters(p *Plan, nodes []*spec.Node) []Action {
 			Record: map[string]string{MetaCluster(c.Name): digest}})
 	}
 	return out
+}
+
+// apiForwardMoves reports whether the plan creates or changes the forward
+// to cluster c's API on its first control plane.
+func apiForwardMoves(p *Plan, c *spec.Cluster) bool {
+	for _, np := range p.Nodes {
+		if np.Name != c.ControlPlane[0].Name {
+			continue
+		}
+		for _, a := range np.Actions {
+			if a.Object == ObjForward && a.Name == APIForwardName(c.Name) &&
+				(a.Kind == Create || a.Kind == Update) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // FieldLeaving is the cluster change that lists, as its old value, the

@@ -193,6 +193,16 @@ func TestClusterReason(t *testing.T) {
 				drivers.MetaNode: "old", plan.MetaCluster("k8s"): "d"}
 			live.VMs["k8s-old"] = &old
 		}, "old leaving: VM no longer in the Labfile"},
+		{"the API forward is made again", func(_ *spec.Lab, live *drivers.Live) {
+			cp := live.VMs["k8s-cp"]
+			var kept []drivers.Forward
+			for _, f := range cp.Forwards {
+				if f.Name != "api-k8s" {
+					kept = append(kept, f)
+				}
+			}
+			cp.Forwards = kept
+		}, "the API forward changes: the kubeconfig follows it"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
