@@ -169,6 +169,7 @@ func (d *decoder) decodeNetworks(blocks hcl.Blocks) {
 		d.lab.Networks = append(d.lab.Networks, n)
 	}
 	d.objects["network"] = cty.ObjectVal(objs)
+	d.checkNetworkOverlaps(blocks)
 }
 
 func (d *decoder) decodeNetwork(b *hcl.Block) (*spec.Network, bool) {
@@ -200,6 +201,31 @@ func (d *decoder) decodeNetwork(b *hcl.Block) (*spec.Network, bool) {
 	return n, len(d.diags) == before
 }
 
+// natCIDR is the network of VirtualBox's NAT on every node's first NIC.
+var natCIDR = netip.MustParsePrefix("10.0.2.0/24")
+
+// checkNetworkOverlaps reports two lab networks whose addresses overlap:
+// a guest could not tell which NIC an address is behind.
+func (d *decoder) checkNetworkOverlaps(blocks hcl.Blocks) {
+	var seen []*spec.Network
+	for _, n := range d.lab.Networks {
+		for _, o := range seen {
+			if !n.CIDR.IsValid() || !o.CIDR.IsValid() || !n.CIDR.Overlaps(o.CIDR) {
+				continue
+			}
+			for _, b := range blocks {
+				if b.Labels[0] == n.Name {
+					rng := b.DefRange
+					d.errorf(&rng, "Overlapping networks", "Network %q (%s) overlaps network "+
+						"%q (%s); give each network its own range.", n.Name, n.CIDR, o.Name,
+						o.CIDR)
+				}
+			}
+		}
+		seen = append(seen, n)
+	}
+}
+
 // networkCIDR reads a network's cidr: IPv4, without host bits, with room
 // for at least two hosts.
 func (d *decoder) networkCIDR(attr *hcl.Attribute, s string) netip.Prefix {
@@ -215,6 +241,9 @@ func (d *decoder) networkCIDR(attr *hcl.Attribute, s string) netip.Prefix {
 	case p.Bits() > 30:
 		d.errorf(&rng, "Invalid cidr", "cidr = %q is too small for a lab network; use a "+
 			"prefix of /30 or shorter.", s)
+	case p.Overlaps(natCIDR):
+		d.errorf(&rng, "Invalid cidr", "cidr = %q overlaps %s, the NAT network every "+
+			"node's first NIC is on; pick another range.", s, natCIDR)
 	default:
 		return p
 	}
