@@ -246,8 +246,13 @@ func (d *decoder) integer(attrs hcl.Attributes, name string, sc *scope) (int, bo
 	}
 	bf := v.AsBigFloat()
 	i, acc := bf.Int64()
-	if acc != big.Exact || i < -1<<31 || i > 1<<31-1 {
-		rng := attrs[name].Expr.Range()
+	rng := attrs[name].Expr.Range()
+	switch {
+	case bf.IsInt() && (acc != big.Exact || i < -1<<31 || i > 1<<31-1):
+		// Too large to be meant: say so without echoing every digit.
+		d.errorf(&rng, "Invalid "+name, "%s = %.4g is far out of range.", name, bf)
+		return 0, false
+	case acc != big.Exact:
 		d.errorf(&rng, "Wrong type for "+name, "%s must be a whole number; found %s.",
 			name, describe(v))
 		return 0, false
