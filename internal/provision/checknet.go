@@ -159,7 +159,23 @@ func compareAddress(name string, nic *spec.NIC, l *IPLink) []string {
 			prefixList(addrs))}
 	}
 	if len(addrs) == 0 {
-		return []string{name + " has no DHCP address"}
+		hint := ""
+		if nic.Network != nil && nic.Network.Type == spec.NetHostOnly {
+			hint = "; does host-only network " + nic.Network.Name + " have a DHCP server " +
+				"(VBoxManage list dhcpservers)?"
+		}
+		return []string{name + " has no DHCP address" + hint}
+	}
+	// A lease from another network's server means the NIC is on the wrong wire.
+	if nic.Network != nil && nic.Network.CIDR.IsValid() {
+		cidr := nic.Network.CIDR
+		for _, a := range addrs {
+			if cidr.Contains(a.Addr()) {
+				return nil
+			}
+		}
+		return []string{fmt.Sprintf("%s has DHCP address %s, outside network %s's %s", name,
+			prefixList(addrs), nic.Network.Name, cidr)}
 	}
 	return nil
 }

@@ -81,6 +81,12 @@ func TestCheckNetwork(t *testing.T) {
 			n.NICs[0].Address = netip.MustParsePrefix("192.168.56.12/24")
 			return n
 		}, []string{"NIC 2 (ho, enp0s8) lacks address 192.168.56.12/24 (has 192.168.56.11/24)"}},
+		{"DHCP lease off the network", "ip/route.json", func() *spec.Node {
+			n := checkNode()
+			n.NICs[1].Network = &spec.Network{Name: "lan", Type: spec.NetBridged,
+				CIDR: netip.MustParsePrefix("10.99.0.0/24")}
+			return n
+		}, []string{"NIC 3 (lan, enp0s9) has DHCP address", "outside network lan's 10.99.0.0/24"}},
 		{"missing NIC", "ip/route.json", func() *spec.Node {
 			n := checkNode()
 			n.NICs[1].MAC = "0800270A0B0C"
