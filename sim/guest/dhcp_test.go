@@ -58,3 +58,34 @@ func TestHostOnlyLease(t *testing.T) {
 		})
 	}
 }
+
+// A lease the server's present range no longer covers lapses: the MAC
+// gets an address of the new range.
+func TestLeaseLapsesOutsideRange(t *testing.T) {
+	n := NamesFor(t.TempDir())
+	book, err := n.openLeases()
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &vboxstate.HostOnlyIf{Name: "vboxnet0", IP: "192.168.56.1",
+		Netmask: "255.255.255.0"}
+	srv := &vboxstate.DHCPServer{NetName: "HostInterfaceNetworking-vboxnet0",
+		IP: "192.168.56.100", Netmask: "255.255.255.0", Lower: "192.168.56.101",
+		Upper: "192.168.56.254", Enabled: true}
+	w := &vboxstate.World{HostOnly: []*vboxstate.HostOnlyIf{h},
+		DHCPServers: []*vboxstate.DHCPServer{srv}}
+	steps := []struct {
+		lower, upper, want string
+	}{
+		{"192.168.56.101", "192.168.56.254", "192.168.56.101/24"},
+		{"192.168.56.200", "192.168.56.210", "192.168.56.200/24"},
+		{"192.168.56.200", "192.168.56.210", "192.168.56.200/24"},
+	}
+	for i, s := range steps {
+		srv.Lower, srv.Upper = s.lower, s.upper
+		l, err := hostOnlyLease(w, h, book, "080027000001")
+		if err != nil || l == nil || l.Address != s.want {
+			t.Errorf("step %d: %+v %v, want %s", i+1, l, err, s.want)
+		}
+	}
+}

@@ -55,8 +55,19 @@ func (b *leaseBook) leaseRange(key string, nw *net.IPNet, first, last uint32,
 		m = map[string]string{}
 		b.nets[key] = m
 	}
-	if a, ok := m[mac]; ok {
+	inRange := func(a string) bool {
+		off, ok := offsetIn(nw, a)
+		return ok && first <= off && off <= last
+	}
+	if a, ok := m[mac]; ok && inRange(a) {
 		return a, nil
+	}
+	// Leases the server's present range no longer covers (the network was
+	// readdressed, the range changed) have lapsed.
+	for k, a := range m {
+		if !inRange(a) {
+			delete(m, k)
+		}
 	}
 	used := map[string]bool{}
 	for _, a := range m {

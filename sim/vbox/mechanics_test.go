@@ -212,13 +212,21 @@ func TestFaults(t *testing.T) {
 func TestUnregisterDeleteRemovesFolder(t *testing.T) {
 	s := newSim(t)
 	s.must(mkWeb...)
-	dir := filepath.Dir(s.machine("web-1").CfgFile)
+	m := s.machine("web-1")
+	dir := filepath.Dir(m.CfgFile)
 	if _, err := os.Stat(dir); err != nil {
 		t.Fatalf("VM folder missing after createvm: %v", err)
 	}
+	// The runtime folder a started VM's guest files live in.
+	run := filepath.Join(s.home, "vm", m.UUID)
+	if err := os.MkdirAll(filepath.Join(run, "root"), 0o755); err != nil {
+		t.Fatal(err)
+	}
 	s.must("unregistervm", "web-1", "--delete")
-	if _, err := os.Stat(dir); !os.IsNotExist(err) {
-		t.Errorf("VM folder left behind: %v", err)
+	for _, d := range []string{dir, run} {
+		if _, err := os.Stat(d); !os.IsNotExist(err) {
+			t.Errorf("folder %s left behind: %v", d, err)
+		}
 	}
 	if out := s.must("list", "vms"); out != "" {
 		t.Errorf("still listed: %q", out)

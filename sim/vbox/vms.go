@@ -142,7 +142,7 @@ func cmdUnregisterVM(c *call, args []string) error {
 		return syntaxf("VM name required")
 	}
 	del := len(opts) > 0
-	var dir string
+	var dir, uuid string
 	err = c.store.Update(func(w *vboxstate.World) error {
 		m, err := findMachine(w, pos[0])
 		if err != nil {
@@ -157,14 +157,21 @@ func cmdUnregisterVM(c *call, args []string) error {
 				break
 			}
 		}
-		dir = vmDir(m)
+		dir, uuid = vmDir(m), m.UUID
 		return nil
 	})
 	if err != nil || !del {
 		return err
 	}
-	if err := os.RemoveAll(dir); err != nil {
-		return plainf("simulator: deleting VM folder: %v", err)
+	// The VM's runtime folder (its guest's files) goes with its disks.
+	dirs := []string{dir}
+	if c.home != "" && uuid != "" {
+		dirs = append(dirs, filepath.Join(c.home, "vm", uuid))
+	}
+	for _, d := range dirs {
+		if err := os.RemoveAll(d); err != nil {
+			return plainf("simulator: deleting VM folder: %v", err)
+		}
 	}
 	c.progress()
 	return nil
