@@ -100,17 +100,27 @@ func TestDestroyRefusedWithoutTerminal(t *testing.T) {
 	w, file := newWorld(), labDir(t)
 	mustUp(t, w, file)
 	before := len(w.calls())
-	// The hint repeats the nodes named: without them it would destroy all.
-	for _, nodes := range [][]string{{"cp"}, nil} {
-		args := append([]string{"-f", file, "destroy"}, nodes...)
-		code, _, errs := lab(t, w, "", args...)
+	// The hint repeats the Labfile and nodes: without the nodes it would
+	// destroy all. Variables may be sensitive: with any, it repeats nothing.
+	cases := []struct {
+		args []string
+		hint string
+	}{
+		{[]string{"destroy", "cp"}, "add --auto-approve to go ahead (`lab -f " + file +
+			" destroy --auto-approve cp`)"},
+		{[]string{"destroy"}, "add --auto-approve to go ahead (`lab -f " + file +
+			" destroy --auto-approve`)"},
+		{[]string{"--var", "token=hush", "destroy", "cp"},
+			"add --auto-approve to the same command to go ahead"},
+	}
+	for _, c := range cases {
+		code, _, errs := lab(t, w, "", append([]string{"-f", file}, c.args...)...)
 		if code != 1 {
-			t.Fatalf("destroy %v exit %d, want 1", nodes, code)
+			t.Fatalf("%v: exit %d, want 1:\n%s", c.args, code, errs)
 		}
-		again := strings.TrimSpace("lab destroy --auto-approve " + strings.Join(nodes, " "))
 		want := "lab: the plan destroys or replaces VMs and there is no terminal to confirm " +
-			"it: add --auto-approve to go ahead (`" + again + "`); nothing was changed\n"
-		if !strings.HasSuffix(errs, want) {
+			"it: " + c.hint + "; nothing was changed\n"
+		if !strings.HasSuffix(errs, want) || strings.Contains(errs, "hush") {
 			t.Errorf("stderr:\n%s\nwant it to end with:\n%s", errs, want)
 		}
 	}
@@ -132,7 +142,8 @@ func TestUpRefusesOrphanDestroyWithoutTerminal(t *testing.T) {
 		Meta: map[string]string{drivers.MetaLab: "t", drivers.MetaNode: "old"}}
 	before := len(w.calls())
 	code, _, errs := lab(t, w, "", "-f", file, "up")
-	if code != 1 || !strings.Contains(errs, "add --auto-approve to go ahead (`lab up --auto-approve`)") {
+	if code != 1 || !strings.Contains(errs, "add --auto-approve to go ahead (`lab -f "+file+
+		" up --auto-approve`)") {
 		t.Fatalf("up exit %d:\n%s", code, errs)
 	}
 	if after := w.calls()[before:]; len(after) != 0 {

@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/labtool/lab/internal/plan"
+	"github.com/labtool/lab/internal/provision"
 )
 
 // stopTimeout is how long a guest gets to shut down before power off.
@@ -111,6 +112,24 @@ func (a *app) up(ctx context.Context, f upFlags) error {
 	return a.printOutputs(s.lab, false)
 }
 
+// again is the command line that repeats this run with --auto-approve,
+// with the same Labfile and nodes, so a copied hint acts on the same lab;
+// "" when --var was given, whose values may be sensitive.
+func (a *app) again(command string, nodes []string) string {
+	if len(a.g.vars) > 0 {
+		return ""
+	}
+	out := []string{"lab"}
+	if a.g.file != "Labfile" {
+		out = append(out, "-f", provision.ShellQuote(a.g.file))
+	}
+	out = append(out, command, "--auto-approve")
+	for _, n := range nodes {
+		out = append(out, provision.ShellQuote(n))
+	}
+	return strings.Join(out, " ")
+}
+
 // errRefused ends a run whose destructive plan was not approved.
 var errRefused = errors.New("nothing was changed")
 
@@ -125,9 +144,12 @@ func (a *app) confirm(p *plan.Plan, autoApprove bool, command string, nodes []st
 		if !p.Destructive() {
 			return nil
 		}
-		again := strings.Join(append([]string{"lab", command, "--auto-approve"}, nodes...), " ")
+		hint := "add --auto-approve to the same command to go ahead"
+		if again := a.again(command, nodes); again != "" {
+			hint = fmt.Sprintf("add --auto-approve to go ahead (`%s`)", again)
+		}
 		return fmt.Errorf("the plan destroys or replaces VMs and there is no terminal to "+
-			"confirm it: add --auto-approve to go ahead (`%s`); %w", again, errRefused)
+			"confirm it: %s; %w", hint, errRefused)
 	}
 	fmt.Fprint(a.h.Err, "\nThis plan stops, destroys or replaces VMs. Type yes to go ahead: ")
 	line, _ := bufio.NewReader(a.h.In).ReadString('\n')

@@ -129,7 +129,7 @@ func runShell(ctx context.Context, g Guest, s *spec.Step, out io.Writer) error {
 	sort.Strings(keys)
 	cmd := "sudo -n env"
 	for _, k := range keys {
-		cmd += " " + shellQuote(k+"="+s.Env[k])
+		cmd += " " + ShellQuote(k+"="+s.Env[k])
 	}
 	// A script file with its own #! runs with that interpreter; inline
 	// lines and scripts without one run with sh.
@@ -154,37 +154,38 @@ func runFile(ctx context.Context, g Guest, s *spec.Step) error {
 		return fmt.Errorf("reading source: %w", err)
 	}
 	tmp := "/tmp/lab-upload-" + s.Name
-	if err := mustRun(ctx, g, "rm -rf "+shellQuote(tmp)); err != nil {
+	if err := mustRun(ctx, g, "rm -rf "+ShellQuote(tmp)); err != nil {
 		return fmt.Errorf("clearing %s: %w", tmp, err)
 	}
 	if err := g.Upload(ctx, s.Source, tmp); err != nil {
 		return err
 	}
-	dst := shellQuote(s.Destination)
+	dst := ShellQuote(s.Destination)
 	var cmd string
 	if info.IsDir() {
 		// The folder's contents go into the destination.
 		cmd = fmt.Sprintf("sudo -n mkdir -p %s && sudo -n cp -a %s/. %s", dst,
-			shellQuote(tmp), dst)
+			ShellQuote(tmp), dst)
 	} else {
 		// Like cp: a file copied onto an existing folder lands inside it.
 		// mv keeps the mode as cp -a does, and on one filesystem it is a
 		// rename: no second copy of a large file, and the old file is
 		// replaced at once rather than rewritten in place.
-		inside := shellQuote(path.Join(s.Destination, filepath.Base(s.Source)))
+		inside := ShellQuote(path.Join(s.Destination, filepath.Base(s.Source)))
 		cmd = fmt.Sprintf("if [ -d %s ]; then sudo -n mv -f %s %s; else "+
 			"sudo -n mkdir -p \"$(dirname %s)\" && sudo -n mv -f %s %s; fi",
-			dst, shellQuote(tmp), inside, dst, shellQuote(tmp), dst)
+			dst, ShellQuote(tmp), inside, dst, ShellQuote(tmp), dst)
 	}
-	cmd += "; rc=$?; rm -rf " + shellQuote(tmp) + "; exit $rc"
+	cmd += "; rc=$?; rm -rf " + ShellQuote(tmp) + "; exit $rc"
 	if err := mustRun(ctx, g, cmd); err != nil {
 		return fmt.Errorf("copying to %s: %w", s.Destination, err)
 	}
 	return nil
 }
 
-// shellQuote quotes s for a POSIX shell.
-func shellQuote(s string) string {
+// ShellQuote quotes s as one word for a POSIX shell, leaving plain words
+// as they are.
+func ShellQuote(s string) string {
 	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"+
 		"0123456789_-./=:@,+") == "" {
 		return s

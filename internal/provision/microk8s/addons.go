@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/labtool/lab/internal/provision"
 )
 
 // statusYAML is the part of `microk8s status --format yaml` lab reads.
@@ -57,7 +59,7 @@ func enableAddons(ctx context.Context, cp *member, addons []string) error {
 		if on[addonName(a)] {
 			continue
 		}
-		if err := run(ctx, cp, "sudo -n microk8s enable "+shellQuote(a)); err != nil {
+		if err := run(ctx, cp, "sudo -n microk8s enable "+provision.ShellQuote(a)); err != nil {
 			return fmt.Errorf("enabling addon %s (see `microk8s status` and "+
 				"`microk8s inspect` on %s): %w", a, cp.node.Name, err)
 		}

@@ -382,7 +382,7 @@ func install(ctx context.Context, c *spec.Cluster, m *member) error {
 	if code != 0 || !listsSnap(out.String(), "microk8s") {
 		cmd := "sudo -n snap install microk8s --classic"
 		if c.Channel != "" {
-			cmd += " --channel=" + shellQuote(c.Channel)
+			cmd += " --channel=" + provision.ShellQuote(c.Channel)
 		}
 		if err := run(ctx, m, cmd); err != nil {
 			return fmt.Errorf("installing microk8s (check the guest reaches the snap "+
@@ -462,7 +462,7 @@ func setArgScript(file, flag, value string) string {
 	line := flag + "=" + value
 	return fmt.Sprintf("if ! sudo -n grep -qxF -- %s %s; then "+
 		"sudo -n sed -i '/^%s[= ]/d' %s && echo %s | sudo -n tee -a %s >/dev/null && "+
-		"echo changed; fi", shellQuote(line), f, flag, f, shellQuote(line), f)
+		"echo changed; fi", provision.ShellQuote(line), f, flag, f, provision.ShellQuote(line), f)
 }
 
 func trim(s string) string {
@@ -471,13 +471,4 @@ func trim(s string) string {
 		return "no output"
 	}
 	return s
-}
-
-// shellQuote quotes s for a POSIX shell.
-func shellQuote(s string) string {
-	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"+
-		"0123456789-_./:=@+,") == "" {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

@@ -399,7 +399,7 @@ func inCluster(ctx context.Context, m *member) (bool, error) {
 // plane; why says whose entry it is.
 func removeNode(ctx context.Context, cp *member, name, why string) error {
 	fmt.Fprintf(cp.out, "microk8s: removing node %s %s\n", name, why)
-	cmd := "sudo -n microk8s remove-node " + shellQuote(strings.ToLower(name)) + " --force"
+	cmd := "sudo -n microk8s remove-node " + provision.ShellQuote(strings.ToLower(name)) + " --force"
 	code, out, err := output(ctx, cp, cmd)
 	if err != nil {
 		return err
