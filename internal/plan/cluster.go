@@ -42,6 +42,12 @@ func (d *differ) clusters(p *Plan, nodes []*spec.Node) []Action {
 		}
 		leaving := d.leaving(c)
 		moved := len(c.ControlPlane) > 0 && apiForwardMoves(p, c)
+		if !covered && len(pending)+len(changed) > 0 {
+			d.warnings = append(d.warnings, fmt.Sprintf("cluster %s is left out of a plan "+
+				"for some nodes (%s %s not joined it as the Labfile says); run `lab up` "+
+				"without nodes to form it", c.Name, strings.Join(append(pending, changed...),
+				", "), hasHave(len(pending)+len(changed))))
+		}
 		if !covered || len(pending)+len(changed)+len(leaving) == 0 && !moved {
 			continue
 		}
@@ -66,6 +72,13 @@ func (d *differ) clusters(p *Plan, nodes []*spec.Node) []Action {
 			Record: map[string]string{MetaCluster(c.Name): digest}})
 	}
 	return out
+}
+
+func hasHave(n int) string {
+	if n == 1 {
+		return "has"
+	}
+	return "have"
 }
 
 // apiForwardMoves reports whether the plan creates or changes the forward

@@ -58,7 +58,7 @@ func Diff(lab *spec.Lab, live *drivers.Live, caps drivers.Capabilities, in Input
 		p.Nodes = append(p.Nodes, d.orphans()...)
 	}
 	p.Clusters = d.clusters(p, nodes)
-	p.Warnings = d.lowPorts(nodes)
+	p.Warnings = append(d.lowPorts(nodes), d.warnings...)
 	if len(d.errs) > 0 {
 		return nil, errors.Join(d.errs...)
 	}
@@ -86,6 +86,8 @@ type differ struct {
 	caps drivers.Capabilities
 	in   Inputs
 	errs []error
+	// warnings are found while planning, shown with the plan.
+	warnings []string
 }
 
 func (d *differ) errorf(format string, args ...any) {

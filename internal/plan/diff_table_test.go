@@ -219,3 +219,21 @@ func TestClusterReason(t *testing.T) {
 		})
 	}
 }
+
+// A plan for some nodes leaves their cluster out and says so.
+func TestPartialPlanWarnsOfCluster(t *testing.T) {
+	lab := plantest.Lab()
+	live := plantest.Converged(lab)
+	delete(live.VMs, "k8s-worker-1")
+	in := plantest.Inputs()
+	in.Targets = []string{"worker-1"}
+	p, err := plan.Diff(lab, live, plantest.Caps, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "cluster k8s is left out of a plan for some nodes (worker-1 has not joined " +
+		"it as the Labfile says); run `lab up` without nodes to form it"
+	if len(p.Clusters) != 0 || !reflect.DeepEqual(p.Warnings, []string{want}) {
+		t.Errorf("clusters %v, warnings %q", p.Clusters, p.Warnings)
+	}
+}
