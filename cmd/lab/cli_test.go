@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/labtool/lab/internal/apply"
 	"github.com/labtool/lab/internal/drivers"
 )
 
@@ -236,9 +237,14 @@ func TestStopStartStatus(t *testing.T) {
 		t.Fatalf("stop: %d %s", code, errs)
 	}
 	_, out, _ := lab(t, w, "", "-f", file, "status")
+	id, err := os.ReadFile(filepath.Join(filepath.Dir(file), ".lab", "id"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := apply.SSHPortBase(strings.TrimSpace(string(id)))
 	want := "NODE    VM        STATE    SSH             ADDRESSES\n" +
-		"cp      t-cp      running  127.0.0.1:2222  lan 192.168.56.10/24\n" +
-		"worker  t-worker  stopped  127.0.0.1:2223  lan dhcp\n"
+		fmt.Sprintf("cp      t-cp      running  127.0.0.1:%d  lan 192.168.56.10/24\n", base) +
+		fmt.Sprintf("worker  t-worker  stopped  127.0.0.1:%d  lan dhcp\n", base+1)
 	if out != want {
 		t.Errorf("status:\n%s\nwant:\n%s", out, want)
 	}

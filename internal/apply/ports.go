@@ -3,6 +3,7 @@ package apply
 import (
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"net"
 	"strings"
 
@@ -11,11 +12,22 @@ import (
 	"github.com/labtool/lab/internal/spec"
 )
 
-// Where the searches for free host ports start.
+// Where the searches for free host ports start: SSH ports from a base the
+// lab id picks in 2222-3212, so two labs planned at the same moment rarely
+// reach for the same port (a VM whose forward lost the race would start
+// with a dead forward).
 const (
 	FirstSSHPort = 2222
+	sshBases     = 100 // bases, 10 ports apart
 	FirstAPIPort = 16443
 )
+
+// SSHPortBase is where the lab's SSH ports start.
+func SSHPortBase(labID string) int {
+	h := fnv.New32a()
+	h.Write([]byte(labID))
+	return FirstSSHPort + int(h.Sum32()%sshBases)*10
+}
 
 // Ports are host ports chosen for lab's own forwards.
 type Ports struct {
@@ -26,7 +38,8 @@ type Ports struct {
 // PickPorts chooses host ports for lab's own forwards where none exists
 // yet: ports that no live VM of the lab forwards, no Labfile forward uses,
 // nothing else got, and that canBind accepts (nil = bindable on 127.0.0.1).
-func PickPorts(lab *spec.Lab, live *drivers.Live, canBind func(int) bool) (Ports, error) {
+func PickPorts(lab *spec.Lab, live *drivers.Live, labID string,
+	canBind func(int) bool) (Ports, error) {
 	if canBind == nil {
 		canBind = Bindable
 	}
@@ -39,7 +52,7 @@ func PickPorts(lab *spec.Lab, live *drivers.Live, canBind func(int) bool) (Ports
 		}
 		// A new VM, or a stopped one whose SSH port another program took
 		// meanwhile: VirtualBox would start it with a dead forward.
-		port, err := p.pick(FirstSSHPort)
+		port, err := p.pick(SSHPortBase(labID))
 		if err != nil {
 			return out, fmt.Errorf("node %q's SSH forward: %w", n.Name, err)
 		}

@@ -1,6 +1,7 @@
 package apply
 
 import (
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -9,6 +10,27 @@ import (
 	"github.com/labtool/lab/internal/plan"
 	"github.com/labtool/lab/internal/plan/plantest"
 )
+
+// base2222 is a lab id whose SSH ports start at 2222.
+const base2222 = "0000000000000021"
+
+// Lab ids spread the SSH port bases over 2222-3212, ten ports apart.
+func TestSSHPortBase(t *testing.T) {
+	seen := map[int]bool{}
+	for i := 0; i < 50; i++ {
+		b := SSHPortBase(fmt.Sprintf("%016x", i*7919))
+		if b < 2222 || b > 3212 || (b-2222)%10 != 0 {
+			t.Fatalf("base %d out of the range", b)
+		}
+		seen[b] = true
+	}
+	if len(seen) < 25 {
+		t.Errorf("50 lab ids share %d bases", len(seen))
+	}
+	if b := SSHPortBase(base2222); b != 2222 {
+		t.Errorf("base of %s = %d, want 2222", base2222, b)
+	}
+}
 
 func TestPickPorts(t *testing.T) {
 	lab := plantest.Lab()
@@ -22,7 +44,7 @@ func TestPickPorts(t *testing.T) {
 	lab.Nodes[1].Forwards = []*drivers.Forward{{Name: "y", HostPort: 2226}}
 	// The cluster's API forward is gone from cp, and 16443 is taken.
 	live.VMs["k8s-cp"].Forwards = live.VMs["k8s-cp"].Forwards[1:]
-	got, err := PickPorts(lab, live, func(p int) bool { return p != 2225 && p != 16443 })
+	got, err := PickPorts(lab, live, base2222, func(p int) bool { return p != 2225 && p != 16443 })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -40,7 +62,7 @@ func TestPickPortsMovesTakenSSHPort(t *testing.T) {
 	cp, w1 := live.VMs["k8s-cp"], live.VMs["k8s-worker-1"]
 	cp.State = drivers.Stopped
 	taken := map[int]bool{plan.SSHPort(cp): true, plan.SSHPort(w1): true}
-	got, err := PickPorts(lab, live, func(p int) bool { return !taken[p] })
+	got, err := PickPorts(lab, live, plantest.ID, func(p int) bool { return !taken[p] })
 	if err != nil {
 		t.Fatal(err)
 	}

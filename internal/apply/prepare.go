@@ -48,7 +48,7 @@ func Prepare(lab *spec.Lab, live *drivers.Live, labID string, dg Digester,
 	if err := CheckForwardPorts(lab, lab.Nodes, live, canBind); err != nil {
 		return in, err
 	}
-	ports, err := PickPorts(lab, live, canBind)
+	ports, err := PickPorts(lab, live, labID, canBind)
 	if err != nil {
 		return in, err
 	}
