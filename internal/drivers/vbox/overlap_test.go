@@ -2,8 +2,8 @@ package vbox
 
 import (
 	"context"
-	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -13,18 +13,24 @@ import (
 	"github.com/labtool/lab/internal/spec"
 )
 
-// gateRunner holds every showvminfo call until n of them are in flight, so
-// a driver that reads VMs one by one never gets past the gate.
+// gateRunner holds every call of the gated subcommands (showvminfo when
+// none are named) until n of them are in flight, so a driver that makes
+// them one by one never gets past the gate.
 type gateRunner struct {
 	*runner.Fake
 	n       int
+	gated   []string
 	mu      sync.Mutex
 	arrived int
 	open    chan struct{}
 }
 
 func (g *gateRunner) Run(ctx context.Context, argv []string) (runner.Result, error) {
-	if len(argv) > 1 && argv[1] == "showvminfo" {
+	gated := g.gated
+	if gated == nil {
+		gated = []string{"showvminfo"}
+	}
+	if len(argv) > 1 && slices.Contains(gated, argv[1]) {
 		g.mu.Lock()
 		g.arrived++
 		if g.arrived == g.n {
@@ -34,7 +40,8 @@ func (g *gateRunner) Run(ctx context.Context, argv []string) (runner.Result, err
 		select {
 		case <-g.open:
 		case <-time.After(30 * time.Second): // a guard against hanging, not a measurement
-			return runner.Result{}, errors.New("showvminfo calls did not overlap")
+			return runner.Result{}, fmt.Errorf("%s calls did not overlap",
+				strings.Join(gated, " and "))
 		}
 	}
 	return g.Fake.Run(ctx, argv)
@@ -65,29 +72,6 @@ func TestInspectReadsVMsConcurrently(t *testing.T) {
 	verify(t, f)
 }
 
-// perVMGate holds every per-VM read (showvminfo and getextradata) until n
-// of them are in flight.
-type perVMGate struct {
-	gateRunner
-}
-
-func (g *perVMGate) Run(ctx context.Context, argv []string) (runner.Result, error) {
-	if len(argv) > 1 && (argv[1] == "showvminfo" || argv[1] == "getextradata") {
-		g.mu.Lock()
-		g.arrived++
-		if g.arrived == g.n {
-			close(g.open)
-		}
-		g.mu.Unlock()
-		select {
-		case <-g.open:
-		case <-time.After(30 * time.Second): // a guard against hanging, not a measurement
-			return runner.Result{}, errors.New("per-VM calls did not all overlap")
-		}
-	}
-	return g.Fake.Run(ctx, argv)
-}
-
 // With the default limit, ten VMs are read in one round: all twenty calls
 // (showvminfo and getextradata of each VM) are in flight together.
 func TestInspectReadsTenVMsInOneRound(t *testing.T) {
@@ -101,7 +85,8 @@ func TestInspectReadsTenVMsInOneRound(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := &runner.Fake{AnyOrder: true}
-			g := &perVMGate{gateRunner{Fake: f, n: 2 * tt.nodes, open: make(chan struct{})}}
+			g := &gateRunner{Fake: f, n: 2 * tt.nodes, open: make(chan struct{}),
+				gated: []string{"showvminfo", "getextradata"}}
 			f.Expect("7.1.4r165100\n", vbm("--version")...)
 			d, err := New(context.Background(), Options{Runner: g, Path: bin})
 			if err != nil {
