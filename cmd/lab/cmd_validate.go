@@ -45,7 +45,11 @@ func (a *app) load() (*spec.Lab, error) {
 		return nil, fmt.Errorf("no Labfile at %s: run lab in the lab's folder, or name "+
 			"the file with -f FILE", abs)
 	}
-	return labfile.Load(a.g.file, labfile.Options{Vars: vars, Env: a.h.Environ})
+	lab, err := labfile.Load(a.g.file, labfile.Options{Vars: vars, Env: a.h.Environ})
+	if lab != nil {
+		a.sensitive = lab.Sensitive
+	}
+	return lab, err
 }
 
 type fmtFlags struct {

@@ -64,3 +64,17 @@ func report(err error, stderr io.Writer) {
 	}
 	fmt.Fprintf(stderr, "lab: %v\n", err)
 }
+
+// redactor writes error text with the Labfile's sensitive values masked: a
+// last guard for errors that quote what lab sent to a guest.
+type redactor struct {
+	w io.Writer
+	a *app
+}
+
+func (r *redactor) Write(p []byte) (int, error) {
+	if _, err := io.WriteString(r.w, labfile.Redact(string(p), r.a.sensitive)); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}

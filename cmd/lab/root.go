@@ -16,6 +16,9 @@ type globals struct {
 type app struct {
 	h Host
 	g globals
+	// sensitive are the loaded Labfile's sensitive values: no error line
+	// may show them.
+	sensitive []string
 }
 
 // run parses args, runs the command and returns the process exit code.
@@ -26,7 +29,7 @@ func run(ctx context.Context, h Host, args []string) int {
 	root.SetIn(h.In)
 	root.SetOut(h.Out)
 	root.SetErr(h.Err)
-	return exitCode(root.ExecuteContext(ctx), h.Err)
+	return exitCode(root.ExecuteContext(ctx), &redactor{w: h.Err, a: a})
 }
 
 func (a *app) root() *cobra.Command {

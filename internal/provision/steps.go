@@ -118,27 +118,25 @@ func RunStep(ctx context.Context, g Guest, s *spec.Step, out io.Writer) error {
 }
 
 func runShell(ctx context.Context, g Guest, s *spec.Step, out io.Writer) error {
-	path := "/tmp/lab-step-" + s.Name + ".sh"
-	if err := g.WriteFile(ctx, path, []byte(shellScript(s)), 0o700); err != nil {
+	base := "/tmp/lab-step-" + s.Name
+	script, envFile := base+".sh", base+".env"
+	if err := g.WriteFile(ctx, script, []byte(shellScript(s)), 0o700); err != nil {
 		return fmt.Errorf("uploading script: %w", err)
 	}
-	keys := make([]string, 0, len(s.Env))
-	for k := range s.Env {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	cmd := "sudo -n env"
-	for _, k := range keys {
-		cmd += " " + ShellQuote(k+"="+s.Env[k])
+	// The env goes in a private file, not on the command line, where `ps`
+	// on the guest and error messages would show its values.
+	if err := g.WriteFile(ctx, envFile, []byte(envLines(s.Env)), 0o600); err != nil {
+		return fmt.Errorf("uploading env: %w", err)
 	}
 	// A script file with its own #! runs with that interpreter; inline
 	// lines and scripts without one run with sh.
+	run := "sh " + script
 	if len(s.Inline) == 0 && strings.HasPrefix(s.Script, "#!") {
-		cmd += " " + path
-	} else {
-		cmd += " sh " + path
+		run = script
 	}
-	code, err := g.Run(ctx, cmd, nil, out, out)
+	inner := fmt.Sprintf("set -a; . %s; set +a; rm -f %s; %s; rc=$?; rm -f %s; exit $rc",
+		envFile, envFile, run, script)
+	code, err := g.Run(ctx, "sudo -n sh -c "+ShellQuote(inner), nil, out, out)
 	if err != nil {
 		return err
 	}
@@ -146,6 +144,20 @@ func runShell(ctx context.Context, g Guest, s *spec.Step, out io.Writer) error {
 		return fmt.Errorf("script exited %d", code)
 	}
 	return nil
+}
+
+// envLines renders a step's env as shell assignments, sorted by name.
+func envLines(env map[string]string) string {
+	keys := make([]string, 0, len(env))
+	for k := range env {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var b strings.Builder
+	for _, k := range keys {
+		b.WriteString(k + "=" + ShellQuote(env[k]) + "\n")
+	}
+	return b.String()
 }
 
 func runFile(ctx context.Context, g Guest, s *spec.Step) error {

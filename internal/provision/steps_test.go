@@ -3,6 +3,7 @@ package provision
 import (
 	"bytes"
 	"context"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -109,40 +110,56 @@ func TestStepDigestFiles(t *testing.T) {
 }
 
 func TestRunStepShell(t *testing.T) {
-	g := newScriptedGuest(map[string]reply{"sudo -n env": {code: 3, stdout: "out\n",
+	g := newScriptedGuest(map[string]reply{"sudo -n sh -c": {code: 3, stdout: "out\n",
 		stderr: "err\n"}})
 	var out bytes.Buffer
 	err := RunStep(context.Background(), g, shellStep(), &out)
 	if err == nil || err.Error() != "script exited 3" {
 		t.Fatalf("got %v", err)
 	}
-	script := g.written["/tmp/lab-step-setup.sh"]
-	if script != "#!/bin/sh\nset -e\napt-get update\necho $GREETING\n" {
-		t.Errorf("script %q", script)
-	}
-	want := "sudo -n env A=1 GREETING=hi sh /tmp/lab-step-setup.sh"
-	if len(g.ran) != 1 || g.ran[0] != want {
-		t.Errorf("ran %q, want %q", g.ran, want)
-	}
 	if out.String() != "out\nerr\n" {
 		t.Errorf("output %q", out.String())
 	}
-	plain := &spec.Step{Type: "shell", Name: "p", Script: "echo 'a b'\n",
-		Env: map[string]string{"X": "it's"}}
-	g = newScriptedGuest(nil)
-	if err := RunStep(context.Background(), g, plain, &out); err != nil {
-		t.Fatal(err)
+	tests := []struct {
+		name             string
+		step             *spec.Step
+		script, env, run string
+	}{
+		{"inline", shellStep(), "#!/bin/sh\nset -e\napt-get update\necho $GREETING\n",
+			"A=1\nGREETING=hi\n", "sh /tmp/lab-step-setup.sh"},
+		// Env values never reach the command line (ps, error messages).
+		{"quoted env", &spec.Step{Type: "shell", Name: "p", Script: "echo 'a b'\n",
+			Env: map[string]string{"X": "it's"}}, "echo 'a b'\n", `X='it'\''s'` + "\n",
+			"sh /tmp/lab-step-p.sh"},
+		{"own interpreter", &spec.Step{Type: "shell", Name: "b",
+			Script: "#!/bin/bash\necho hi\n"}, "#!/bin/bash\necho hi\n", "",
+			"/tmp/lab-step-b.sh"},
 	}
-	if want := `sudo -n env 'X=it'\''s' sh /tmp/lab-step-p.sh`; g.ran[0] != want {
-		t.Errorf("ran %q, want %q", g.ran[0], want)
-	}
-	bash := &spec.Step{Type: "shell", Name: "b", Script: "#!/bin/bash\necho hi\n"}
-	g = newScriptedGuest(nil)
-	if err := RunStep(context.Background(), g, bash, &out); err != nil {
-		t.Fatal(err)
-	}
-	if want := "sudo -n env /tmp/lab-step-b.sh"; g.ran[0] != want {
-		t.Errorf("ran %q, want %q", g.ran[0], want)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			g := newScriptedGuest(nil)
+			if err := RunStep(context.Background(), g, tt.step, io.Discard); err != nil {
+				t.Fatal(err)
+			}
+			base := "/tmp/lab-step-" + tt.step.Name
+			if got := g.written[base+".sh"]; got != tt.script {
+				t.Errorf("script %q, want %q", got, tt.script)
+			}
+			if got := g.written[base+".env"]; got != tt.env {
+				t.Errorf("env file %q, want %q", got, tt.env)
+			}
+			inner := "set -a; . " + base + ".env; set +a; rm -f " + base + ".env; " + tt.run +
+				"; rc=$?; rm -f " + base + ".sh; exit $rc"
+			want := "sudo -n sh -c " + ShellQuote(inner)
+			if len(g.ran) != 1 || g.ran[0] != want {
+				t.Errorf("ran %q, want %q", g.ran, want)
+			}
+			for _, v := range tt.step.Env {
+				if strings.Contains(g.ran[0], v) {
+					t.Errorf("env value %q on the command line", v)
+				}
+			}
+		})
 	}
 }
 
