@@ -87,7 +87,8 @@ func templateVars(v cty.Value) (map[string]cty.Value, error) {
 
 // unknownTemplateVars reports each use of a variable that the call did not
 // pass, at its place in the template.
-func unknownTemplateVars(expr hcl.Expression, name string, given map[string]cty.Value) Diagnostics {
+func unknownTemplateVars(expr hcl.Expression, name string,
+	given map[string]cty.Value) Diagnostics {
 	var names []string
 	for k := range given {
 		names = append(names, k)

@@ -78,7 +78,8 @@ func APIClusters(lab *spec.Lab, n *spec.Node) []*spec.Cluster {
 // Forwards are the NIC1 forwards a node must have, sorted by name: the
 // Labfile's, lab's ssh forward, and the API forwards of clusters it leads
 // (apiPorts: cluster name -> host port).
-func Forwards(lab *spec.Lab, n *spec.Node, sshPort int, apiPorts map[string]int) []drivers.Forward {
+func Forwards(lab *spec.Lab, n *spec.Node, sshPort int,
+	apiPorts map[string]int) []drivers.Forward {
 	out := []drivers.Forward{SSHForward(sshPort)}
 	for _, c := range APIClusters(lab, n) {
 		out = append(out, APIForward(c.Name, apiPorts[c.Name]))

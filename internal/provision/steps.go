@@ -175,9 +175,13 @@ func runFile(ctx context.Context, g Guest, s *spec.Step) error {
 	dst := ShellQuote(s.Destination)
 	var cmd string
 	if info.IsDir() {
-		// The folder's contents go into the destination.
-		cmd = fmt.Sprintf("sudo -n mkdir -p %s && sudo -n cp -a %s/. %s", dst,
-			ShellQuote(tmp), dst)
+		// The folder's contents go into the destination. cp -a of "dir/."
+		// also gives the destination the source folder's owner and mode,
+		// so an existing destination (say /etc) gets its own back.
+		cmd = fmt.Sprintf("if [ -d %[1]s ]; then keep=$(stat -c '%%u:%%g %%a' %[1]s); fi; "+
+			"sudo -n mkdir -p %[1]s && sudo -n cp -a %[2]s/. %[1]s && "+
+			"if [ -n \"$keep\" ]; then sudo -n chown \"${keep%% *}\" %[1]s && "+
+			"sudo -n chmod \"${keep#* }\" %[1]s; fi", dst, ShellQuote(tmp))
 	} else {
 		// Like cp: a file copied onto an existing folder lands inside it.
 		// mv keeps the mode as cp -a does, and on one filesystem it is a

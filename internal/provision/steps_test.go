@@ -168,7 +168,10 @@ func TestRunStepFile(t *testing.T) {
 	tests := []struct {
 		name, source, want string
 	}{
-		{"folder", src, "sudo -n mkdir -p /etc/app && sudo -n cp -a /tmp/lab-upload-s/. /etc/app"},
+		{"folder", src, "if [ -d /etc/app ]; then keep=$(stat -c '%u:%g %a' /etc/app); fi; " +
+			"sudo -n mkdir -p /etc/app && sudo -n cp -a /tmp/lab-upload-s/. /etc/app && " +
+			`if [ -n "$keep" ]; then sudo -n chown "${keep% *}" /etc/app && ` +
+			`sudo -n chmod "${keep#* }" /etc/app; fi`},
 		{"file", filepath.Join(src, "a.txt"), "if [ -d /etc/app ]; then " +
 			"sudo -n mv -f /tmp/lab-upload-s /etc/app/a.txt; else " +
 			`sudo -n mkdir -p "$(dirname /etc/app)" && sudo -n mv -f /tmp/lab-upload-s /etc/app; fi`},
@@ -189,7 +192,7 @@ func TestRunStepFile(t *testing.T) {
 			}
 		})
 	}
-	g := newScriptedGuest(map[string]reply{"sudo -n mkdir": {code: 1,
+	g := newScriptedGuest(map[string]reply{"if [ -d /etc/app ]": {code: 1,
 		stderr: "cp: cannot create directory '/etc/app': Read-only file system\n"}})
 	step := &spec.Step{Type: "file", Name: "s", Source: src, Destination: "/etc/app"}
 	err := RunStep(context.Background(), g, step, nil)

@@ -72,7 +72,9 @@ type Snapshot struct {
 
 // NIC is one network adapter slot.
 type NIC struct {
-	Type     string `json:"type"`             // none null nat bridged intnet hostonly hostonlynet generic natnetwork
+	// Type is none, null, nat, bridged, intnet, hostonly, hostonlynet,
+	// generic or natnetwork.
+	Type     string `json:"type"`
 	Attach   string `json:"attach,omitempty"` // bridge/host-only adapter, intnet or NAT network name
 	MAC      string `json:"mac"`              // 12 upper-case hex
 	NICType  string `json:"nictype"`          // 82540EM, virtio, ...

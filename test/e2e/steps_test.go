@@ -65,3 +65,56 @@ func TestStepPolicies(t *testing.T) {
 		}
 	}
 }
+
+// folderLab copies a folder into /etc and runs a step with a sensitive env
+// value.
+const folderLab = `
+lab "f" {}
+
+variable "pw" {
+  type      = string
+  default   = "s3cr3t-pw"
+  sensitive = true
+}
+
+image "jammy" {
+  box = "ubuntu/jammy64"
+}
+
+node "a" {
+  image = image.jammy
+  provision "file" "conf" {
+    source      = "conf"
+    destination = "/etc"
+  }
+  provision "shell" "secret" {
+    inline = ["test \"$PW\" = s3cr3t-pw", "ps -ef > /tmp/ps.txt"]
+    env    = { PW = var.pw }
+  }
+}
+`
+
+// TestFolderStepAndSecretEnv: a folder copied into an existing folder
+// leaves that folder's owner and mode alone, and a step's sensitive env
+// reaches the script without showing on the guest's process list.
+func TestFolderStepAndSecretEnv(t *testing.T) {
+	w := newWorld(t)
+	w.writeLabfile(folderLab, map[string]string{"conf/app.conf": "x = 1\n"})
+	w.must(w.lab("up", "--auto-approve"))
+	checks := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"stat", "-c", "%U %a", "/etc"}, "root 755\n"},
+		{[]string{"cat", "/etc/app.conf"}, "x = 1\n"},
+	}
+	for _, c := range checks {
+		if r := w.must(w.lab(append([]string{"exec", "a", "--"}, c.args...)...)); r.stdout != c.want {
+			t.Errorf("%s: %q, want %q", strings.Join(c.args, " "), r.stdout, c.want)
+		}
+	}
+	if r := w.must(w.lab("exec", "a", "--", "cat", "/tmp/ps.txt")); strings.Contains(r.stdout,
+		"s3cr3t-pw") {
+		t.Errorf("the sensitive value showed in the guest's process list:\n%s", r.stdout)
+	}
+}

@@ -20,7 +20,8 @@ func TestSetHardware(t *testing.T) {
 			d.setLab("demo")
 			lab := demoLab()
 			svc := lab.Networks[2]
-			f.Expect(vmText(t, "demo-cp", "poweroff"), vbm("showvminfo", "demo-cp", "--machinereadable")...).
+			f.Expect(vmText(t, "demo-cp", "poweroff"),
+				vbm("showvminfo", "demo-cp", "--machinereadable")...).
 				Expect(fixture(t, "list-natnets-6.1.txt", false), vbm("list", "natnets")...).
 				Expect("", vbm("modifyvm", "demo-cp", "--cpus", "4", "--memory", "4096",
 					"--nic1", "nat", tt.s.mac+"1", "080027000001", tt.s.cable+"1", "on",
@@ -162,7 +163,8 @@ func TestStop(t *testing.T) {
 				Expect(vmText(t, "demo-cp", "poweroff"), show...)
 		}},
 		{"already off", time.Hour, func(t *testing.T, f *runner.Fake) {
-			f.ExpectResult(comError("Machine 'demo-cp' is not currently running", "VBOX_E_INVALID_VM_STATE"),
+			f.ExpectResult(comError("Machine 'demo-cp' is not currently running",
+				"VBOX_E_INVALID_VM_STATE"),
 				vbm("controlvm", "demo-cp", "acpipowerbutton")...).
 				Expect(vmText(t, "demo-cp", "poweroff"), show...)
 		}},

@@ -349,7 +349,8 @@ func TestParseVersion(t *testing.T) {
 func TestScanStderr(t *testing.T) {
 	stderr := "0%...10%...100%\r\n" +
 		"VBoxManage.exe: warning: Interface \"eth9\" doesn't seem to exist\r\n" +
-		"VBoxManage: error: The machine 'demo-cp' is already locked for a session (or being unlocked)\n" +
+		"VBoxManage: error: The machine 'demo-cp' is already locked for a session " +
+		"(or being unlocked)\n" +
 		"VBoxManage: error: Details: code VBOX_E_INVALID_OBJECT_STATE (0x80bb0007), " +
 		"component MachineWrap\n" +
 		"VBoxManage: error: Context: \"LockMachine(a->session, LockType_Write)\" at line 640\n"
