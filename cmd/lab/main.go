@@ -54,6 +54,15 @@ func newDriver(ctx context.Context, lab *spec.Lab) (drivers.Driver, error) {
 		return nil, fmt.Errorf("driver %q is not available in this version of lab; "+
 			"use driver = \"virtualbox\"", lab.Driver)
 	}
+	// One driver makes every VM: a node asking for another would quietly
+	// become a VirtualBox VM.
+	for _, n := range lab.Nodes {
+		if n.Driver != "" && n.Driver != lab.Driver {
+			return nil, fmt.Errorf("node %q: driver %q is not available in this version of "+
+				"lab, which runs every node of a lab on %s; drop the node's driver", n.Name,
+				n.Driver, lab.Driver)
+		}
+	}
 	d, err := vbox.New(ctx, vbox.Options{Runner: runner.Exec{}, Lab: lab.Name,
 		Warn: func(msg string) { fmt.Fprintf(os.Stderr, "VirtualBox: %s\n", msg) }})
 	if err != nil {
