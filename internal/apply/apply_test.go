@@ -120,6 +120,11 @@ func TestNodeFailureLetsOthersFinish(t *testing.T) {
 	if got := rec.of("cluster k8s"); got != nil {
 		t.Errorf("cluster formed despite the failure: %q", got)
 	}
+	// The failed step is recorded as failed, for the next plan's reason.
+	if got, want := rec.of("k8s-cp"), "SetMeta hash/step/base=failed"; len(got) == 0 ||
+		got[len(got)-1] != want {
+		t.Errorf("cp calls %q, want the last to be %q", got, want)
+	}
 	var skipped []string
 	for _, e := range *events {
 		if e.Phase == Skipped {

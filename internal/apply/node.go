@@ -49,6 +49,11 @@ func (r *run) action(ctx context.Context, np *plan.Node, n *spec.Node, a *plan.A
 	}
 	ev := Event{Node: np.Name, Object: a.Object, Name: a.Name, Kind: a.Kind}
 	err := r.track(ctx, ev, func() error { return r.do(ctx, np, n, a) })
+	if err != nil && a.Object == plan.ObjStep && a.Kind == plan.Run {
+		// So the next plan says the step failed, not that it never ran; if
+		// even this fails, the step still reruns, only the reason differs.
+		_ = r.o.Driver.SetMeta(ctx, np.VM, map[string]string{plan.MetaStep(a.Name): plan.StepFailed})
+	}
 	if err != nil {
 		return err
 	}

@@ -237,3 +237,28 @@ func TestPartialPlanWarnsOfCluster(t *testing.T) {
 		t.Errorf("clusters %v, warnings %q", p.Clusters, p.Warnings)
 	}
 }
+
+// A step that failed reruns and says so, whatever its run policy.
+func TestFailedStepReruns(t *testing.T) {
+	for _, run := range []string{spec.RunOnChange, spec.RunOnce} {
+		t.Run(run, func(t *testing.T) {
+			lab := plantest.Lab()
+			live := plantest.Converged(lab)
+			lab.Nodes[0].Steps[0].Run = run
+			live.VMs["k8s-cp"].Meta[plan.MetaStep("base")] = plan.StepFailed
+			p, err := plan.Diff(lab, live, plantest.Caps, plantest.Inputs())
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			p.Actions(func(node string, a *plan.Action) {
+				if a.Object == plan.ObjStep {
+					got = append(got, node+": "+a.Name+" ("+a.Reason+")")
+				}
+			})
+			if want := []string{"cp: base (failed last time)"}; !reflect.DeepEqual(got, want) {
+				t.Errorf("steps %q, want %q", got, want)
+			}
+		})
+	}
+}

@@ -165,6 +165,9 @@ func (d *differ) guest(n *spec.Node, meta map[string]string) []Action {
 	return out
 }
 
+// StepFailed is what a step's meta key holds after the step failed.
+const StepFailed = "failed"
+
 // step plans one provisioning step by its run policy.
 func (d *differ) step(n *spec.Node, s *spec.Step, meta map[string]string) (Action, bool) {
 	digest := d.in.StepDigests[n.Name][s.Name]
@@ -180,6 +183,8 @@ func (d *differ) step(n *spec.Node, s *spec.Step, meta map[string]string) (Actio
 		a.Change, a.Reason = false, "runs on every up"
 	case !ran:
 		a.Reason = "never ran"
+	case old == StepFailed:
+		a.Reason = "failed last time"
 	case s.Run == spec.RunOnce:
 		return a, false
 	case old == digest:
