@@ -183,6 +183,11 @@ func (d *decoder) decodeNetwork(b *hcl.Block) (*spec.Network, bool) {
 	n.Type = d.enum(attrs, "type", sc, networkTypes, "")
 	if cidr, set := d.str(attrs, "cidr", sc); set {
 		n.CIDR = d.networkCIDR(attrs["cidr"], cidr)
+		if p, err := netip.ParsePrefix(cidr); err == nil && p.Masked() != p {
+			// Only host bits set: the network meant is clear, so it is kept
+			// and its NICs are checked against it.
+			before++
+		}
 	}
 	n.Adapter, _ = d.str(attrs, "adapter", sc)
 	switch {
@@ -238,6 +243,8 @@ func (d *decoder) networkCIDR(attr *hcl.Attribute, s string) netip.Prefix {
 	case p.Masked() != p:
 		d.errorf(&rng, "Invalid cidr", "cidr = %q has host bits set; the network is %q.", s,
 			p.Masked().String())
+		// The network it was meant to be keeps its NICs' addresses checked.
+		return p.Masked()
 	case p.Bits() > 30:
 		d.errorf(&rng, "Invalid cidr", "cidr = %q is too small for a lab network; use a "+
 			"prefix of /30 or shorter.", s)

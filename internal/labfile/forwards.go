@@ -36,14 +36,16 @@ func (d *decoder) decodeForwards(n *spec.Node, blocks hcl.Blocks, sc *scope) {
 			continue
 		}
 		first[name] = b.DefRange
-		if name == ReservedForward {
+		reserved := name == ReservedForward
+		if reserved {
 			d.errorf(&b.LabelRanges[0], "Reserved forward name", "The forward name %q is "+
 				"reserved: lab adds its own ssh forward to reach the node. Pick another name.",
 				name)
-			continue
+		} else {
+			d.checkName(&b.LabelRanges[0], "forward", name)
 		}
-		d.checkName(&b.LabelRanges[0], "forward", name)
-		if f, rng, ok := d.decodeForward(b, sc); ok {
+		// A reserved forward's body is still checked, so all problems show at once.
+		if f, rng, ok := d.decodeForward(b, sc); ok && !reserved {
 			n.Forwards = append(n.Forwards, f)
 			d.forwards = append(d.forwards, forwardPlace{node: n, fwd: f, rng: rng,
 				name: b.LabelRanges[0]})

@@ -28,19 +28,23 @@ func (d *decoder) decodeSteps(n *spec.Node, blocks hcl.Blocks, sc *scope) {
 				"provisioner lab has; use %s.", typ, orList(stepTypes))
 			continue
 		}
-		if r, dup := first[name]; dup {
+		r, dup := first[name]
+		if dup {
 			d.duplicate(b, "step", name, r)
-			continue
+		} else {
+			first[name] = b.DefRange
+			d.checkName(&b.LabelRanges[1], "step", name)
 		}
-		first[name] = b.DefRange
-		d.checkName(&b.LabelRanges[1], "step", name)
+		// A duplicate's body is still checked, so all problems show at once.
 		step := &spec.Step{Type: typ, Name: name, Pos: d.pos(b.DefRange)}
 		if typ == "shell" {
 			d.decodeShell(b, step, sc)
 		} else {
 			d.decodeFileStep(b, step, sc)
 		}
-		n.Steps = append(n.Steps, step)
+		if !dup {
+			n.Steps = append(n.Steps, step)
+		}
 	}
 }
 
