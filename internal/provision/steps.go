@@ -70,10 +70,19 @@ func digestTree(h hash.Hash, root string) error {
 		case info.Mode().IsRegular():
 			return digestFile(h, p, rel, info)
 		default:
-			return fmt.Errorf("%s is neither a file nor a folder", p)
+			return notCopyable(p, info.Mode())
 		}
 		return nil
 	})
+}
+
+// notCopyable explains why a file step cannot copy p.
+func notCopyable(p string, mode fs.FileMode) error {
+	if mode&fs.ModeSymlink != 0 {
+		return fmt.Errorf("%s is a symbolic link: a file step copies files and folders "+
+			"only; put the file it points to in its place", p)
+	}
+	return fmt.Errorf("%s is neither a file nor a folder", p)
 }
 
 // digestFile streams one file into the digest: uploads may be large.

@@ -201,3 +201,18 @@ func TestRunStepFile(t *testing.T) {
 		t.Errorf("got %v", err)
 	}
 }
+
+func TestStepDigestRefusesSymlinks(t *testing.T) {
+	src := fileTree(t)
+	link := filepath.Join(src, "alias")
+	if err := os.Symlink("a.txt", link); err != nil {
+		t.Fatal(err)
+	}
+	step := &spec.Step{Type: "file", Name: "conf", Run: spec.RunOnChange, Source: src,
+		Destination: "/etc/app"}
+	_, err := StepDigest(step)
+	if err == nil || !strings.Contains(err.Error(), link+" is a symbolic link: a file step "+
+		"copies files and folders only") {
+		t.Errorf("got %v", err)
+	}
+}

@@ -62,7 +62,7 @@ func uploadTree(ctx context.Context, sc *sftp.Client, local, remote string) erro
 		case info.Mode().IsRegular():
 			return uploadFile(sc, p, dst, info.Mode())
 		default:
-			return fmt.Errorf("%s is neither a file nor a folder", p)
+			return notCopyable(p, info.Mode())
 		}
 	})
 }
