@@ -27,51 +27,60 @@ func (d *differ) clusters(p *Plan, nodes []*spec.Node) []Action {
 	}
 	var out []Action
 	for _, c := range d.lab.Clusters {
-		digest := ClusterDigest(c)
-		var pending, changed []string
-		covered := true
-		for _, m := range Members(c) {
-			covered = covered && planned[m.Name]
-			vm := d.live.VMs[d.lab.VMName(m)]
-			switch {
-			case fresh[m.Name] || vm == nil || vm.Meta[MetaCluster(c.Name)] == "":
-				pending = append(pending, m.Name)
-			case vm.Meta[MetaCluster(c.Name)] != digest:
-				changed = append(changed, m.Name)
-			}
+		if a, ok := d.cluster(p, c, planned, fresh); ok {
+			out = append(out, a)
 		}
-		leaving := d.leaving(c)
-		moved := len(c.ControlPlane) > 0 && apiForwardMoves(p, c)
-		if !covered && len(pending)+len(changed) > 0 {
-			d.warnings = append(d.warnings, fmt.Sprintf("cluster %s is left out of a plan "+
-				"for some nodes (%s %s not joined it as the Labfile says); run `lab up` "+
-				"without nodes to form it", c.Name, strings.Join(append(pending, changed...),
-				", "), hasHave(len(pending)+len(changed))))
-		}
-		if !covered || len(pending)+len(changed)+len(leaving) == 0 && !moved {
-			continue
-		}
-		var why []string
-		if moved && len(pending)+len(changed)+len(leaving) == 0 {
-			why = append(why, "the API forward changes: the kubeconfig follows it")
-		}
-		if len(pending) > 0 {
-			why = append(why, "not joined yet: "+strings.Join(pending, ", "))
-		}
-		if len(changed) > 0 {
-			why = append(why, "cluster settings changed since "+strings.Join(changed, ", ")+
-				" joined")
-		}
-		changes := []Change{{Field: "members", New: memberList(c)}}
-		if len(leaving) > 0 {
-			why = append(why, strings.Join(leaving, ", ")+" leaving: VM no longer in the Labfile")
-			changes = append(changes, Change{Field: FieldLeaving, Old: strings.Join(leaving, ", ")})
-		}
-		out = append(out, Action{Object: ObjCluster, Name: c.Name, Kind: Run, Change: true,
-			Changes: changes, Reason: strings.Join(why, "; "),
-			Record: map[string]string{MetaCluster(c.Name): digest}})
 	}
 	return out
+}
+
+// cluster plans one cluster's steps: whether they run, and why.
+func (d *differ) cluster(p *Plan, c *spec.Cluster, planned, fresh map[string]bool) (Action,
+	bool) {
+	digest := ClusterDigest(c)
+	var pending, changed []string
+	covered := true
+	for _, m := range Members(c) {
+		covered = covered && planned[m.Name]
+		vm := d.live.VMs[d.lab.VMName(m)]
+		switch {
+		case fresh[m.Name] || vm == nil || vm.Meta[MetaCluster(c.Name)] == "":
+			pending = append(pending, m.Name)
+		case vm.Meta[MetaCluster(c.Name)] != digest:
+			changed = append(changed, m.Name)
+		}
+	}
+	behind := append(pending, changed...)
+	if !covered && len(behind) > 0 {
+		d.warnings = append(d.warnings, fmt.Sprintf("cluster %s is left out of a plan "+
+			"for some nodes (%s %s not joined it as the Labfile says); run `lab up` "+
+			"without nodes to form it", c.Name, strings.Join(behind, ", "),
+			hasHave(len(behind))))
+	}
+	leaving := d.leaving(c)
+	moved := len(c.ControlPlane) > 0 && apiForwardMoves(p, c)
+	if !covered || len(behind)+len(leaving) == 0 && !moved {
+		return Action{}, false
+	}
+	var why []string
+	if len(behind)+len(leaving) == 0 {
+		why = append(why, "the API forward changes: the kubeconfig follows it")
+	}
+	if len(pending) > 0 {
+		why = append(why, "not joined yet: "+strings.Join(pending, ", "))
+	}
+	if len(changed) > 0 {
+		why = append(why, "cluster settings changed since "+strings.Join(changed, ", ")+
+			" joined")
+	}
+	changes := []Change{{Field: "members", New: memberList(c)}}
+	if len(leaving) > 0 {
+		why = append(why, strings.Join(leaving, ", ")+" leaving: VM no longer in the Labfile")
+		changes = append(changes, Change{Field: FieldLeaving, Old: strings.Join(leaving, ", ")})
+	}
+	return Action{Object: ObjCluster, Name: c.Name, Kind: Run, Change: true,
+		Changes: changes, Reason: strings.Join(why, "; "),
+		Record: map[string]string{MetaCluster(c.Name): digest}}, true
 }
 
 func hasHave(n int) string {

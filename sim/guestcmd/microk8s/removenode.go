@@ -28,6 +28,17 @@ func RemoveNode(env *sys.Env, args []string) int {
 		// This node's own entry: its kubelet registers it again at once.
 		return 0
 	}
+	code, err := forgetNode(env, name, force)
+	if err != nil {
+		env.Errorf("%v\n", err)
+		return 1
+	}
+	return code
+}
+
+// forgetNode drops node name's record and, with force, its voter entry;
+// the exit code tells the user's mistakes from success.
+func forgetNode(env *sys.Env, name string, force bool) (int, error) {
 	code := 0
 	err := withLock(env, func() error {
 		var kept []NodeRecord
@@ -66,11 +77,7 @@ func RemoveNode(env *sys.Env, args []string) int {
 		}
 		return writeJSON(env, nodesFile, kept)
 	})
-	if err != nil {
-		env.Errorf("%v\n", err)
-		return 1
-	}
-	return code
+	return code, err
 }
 
 // voterIndex finds the dqlite voter at one of the node's addresses.
