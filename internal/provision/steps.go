@@ -9,7 +9,6 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"path"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -175,38 +174,49 @@ func runFile(ctx context.Context, g Guest, s *spec.Step) error {
 		return fmt.Errorf("reading source: %w", err)
 	}
 	tmp := "/tmp/lab-upload-" + s.Name
-	if err := mustRun(ctx, g, "rm -rf "+ShellQuote(tmp)); err != nil {
+	if err := mustRun(ctx, g, "sudo -n rm -rf "+ShellQuote(tmp)); err != nil {
 		return fmt.Errorf("clearing %s: %w", tmp, err)
 	}
 	if err := g.Upload(ctx, s.Source, tmp); err != nil {
 		return err
 	}
-	dst := ShellQuote(s.Destination)
-	var cmd string
+	script, args := placeFile, []string{tmp, s.Destination, filepath.Base(s.Source)}
 	if info.IsDir() {
-		// The folder's contents go into the destination. cp -a of "dir/."
-		// also gives the destination the source folder's owner and mode,
-		// so an existing destination (say /etc) gets its own back.
-		cmd = fmt.Sprintf("if [ -d %[1]s ]; then keep=$(stat -c '%%u:%%g %%a' %[1]s); fi; "+
-			"sudo -n mkdir -p %[1]s && sudo -n cp -a %[2]s/. %[1]s && "+
-			"if [ -n \"$keep\" ]; then sudo -n chown \"${keep%% *}\" %[1]s && "+
-			"sudo -n chmod \"${keep#* }\" %[1]s; fi", dst, ShellQuote(tmp))
-	} else {
-		// Like cp: a file copied onto an existing folder lands inside it.
-		// mv keeps the mode as cp -a does, and on one filesystem it is a
-		// rename: no second copy of a large file, and the old file is
-		// replaced at once rather than rewritten in place.
-		inside := ShellQuote(path.Join(s.Destination, filepath.Base(s.Source)))
-		cmd = fmt.Sprintf("if [ -d %s ]; then sudo -n mv -f %s %s; else "+
-			"sudo -n mkdir -p \"$(dirname %s)\" && sudo -n mv -f %s %s; fi",
-			dst, ShellQuote(tmp), inside, dst, ShellQuote(tmp), dst)
+		script, args = placeFolder, args[:2]
 	}
-	cmd += "; rc=$?; rm -rf " + ShellQuote(tmp) + "; exit $rc"
+	cmd := "sudo -n sh -c " + ShellQuote(script) + " sh"
+	for _, a := range args {
+		cmd += " " + ShellQuote(a)
+	}
+	cmd += "; rc=$?; sudo -n rm -rf " + ShellQuote(tmp) + "; exit $rc"
 	if err := mustRun(ctx, g, cmd); err != nil {
 		return fmt.Errorf("copying to %s: %w", s.Destination, err)
 	}
 	return nil
 }
+
+// placeFile (run as root: staged file, destination, source name) moves a
+// staged file into place. Like cp, a file copied onto an existing folder
+// lands inside it. mv keeps the mode, and on one filesystem it is a
+// rename: no second copy of a large file, the old file replaced at once.
+const placeFile = `if [ -d "$2" ]; then mv -f "$1" "$2/$3"; ` +
+	`else mkdir -p "$(dirname "$2")" && mv -f "$1" "$2"; fi`
+
+// placeFolder (run as root: staged folder, destination) copies a staged
+// folder's contents into the destination. Folders that exist already keep
+// their owner and mode (a folder step into /etc must not hand /etc/ssh to
+// the login user); new ones, and the files, keep the staged ones'.
+const placeFolder = `set -e; src=$1; dst=$2
+if [ ! -d "$dst" ]; then
+  mkdir -p "$dst"; chown "$(stat -c %u:%g "$src")" "$dst"; chmod "$(stat -c %a "$src")" "$dst"
+fi
+cd "$src"
+find . -type d | while IFS= read -r d; do
+  if [ "$d" != . ] && [ ! -d "$dst/$d" ]; then
+    mkdir "$dst/$d"; chown "$(stat -c %u:%g "$d")" "$dst/$d"; chmod "$(stat -c %a "$d")" "$dst/$d"
+  fi
+done
+find . ! -type d | while IFS= read -r f; do cp -p "$f" "$dst/$f"; done`
 
 // ShellQuote quotes s as one word for a POSIX shell, leaving plain words
 // as they are.

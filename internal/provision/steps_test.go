@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -168,13 +169,10 @@ func TestRunStepFile(t *testing.T) {
 	tests := []struct {
 		name, source, want string
 	}{
-		{"folder", src, "if [ -d /etc/app ]; then keep=$(stat -c '%u:%g %a' /etc/app); fi; " +
-			"sudo -n mkdir -p /etc/app && sudo -n cp -a /tmp/lab-upload-s/. /etc/app && " +
-			`if [ -n "$keep" ]; then sudo -n chown "${keep% *}" /etc/app && ` +
-			`sudo -n chmod "${keep#* }" /etc/app; fi`},
-		{"file", filepath.Join(src, "a.txt"), "if [ -d /etc/app ]; then " +
-			"sudo -n mv -f /tmp/lab-upload-s /etc/app/a.txt; else " +
-			`sudo -n mkdir -p "$(dirname /etc/app)" && sudo -n mv -f /tmp/lab-upload-s /etc/app; fi`},
+		{"folder", src, "sudo -n sh -c " + ShellQuote(placeFolder) +
+			" sh /tmp/lab-upload-s /etc/app"},
+		{"file", filepath.Join(src, "a.txt"), "sudo -n sh -c " + ShellQuote(placeFile) +
+			" sh /tmp/lab-upload-s /etc/app a.txt"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -187,18 +185,68 @@ func TestRunStepFile(t *testing.T) {
 			if g.uploaded["/tmp/lab-upload-s"] != tt.source {
 				t.Errorf("uploaded %v", g.uploaded)
 			}
-			if len(g.ran) != 2 || !strings.HasPrefix(g.ran[1], tt.want) {
-				t.Errorf("ran %q", g.ran)
+			want := tt.want + "; rc=$?; sudo -n rm -rf /tmp/lab-upload-s; exit $rc"
+			if len(g.ran) != 2 || g.ran[1] != want {
+				t.Errorf("ran %q\nwant %q", g.ran, want)
 			}
 		})
 	}
-	g := newScriptedGuest(map[string]reply{"if [ -d /etc/app ]": {code: 1,
+	g := newScriptedGuest(map[string]reply{"sudo -n sh -c": {code: 1,
 		stderr: "cp: cannot create directory '/etc/app': Read-only file system\n"}})
 	step := &spec.Step{Type: "file", Name: "s", Source: src, Destination: "/etc/app"}
 	err := RunStep(context.Background(), g, step, nil)
 	if err == nil || !strings.HasPrefix(err.Error(), "copying to /etc/app") ||
 		!strings.Contains(err.Error(), "Read-only file system") {
 		t.Errorf("got %v", err)
+	}
+}
+
+// The scripts that put uploads in place, run here with sh: existing
+// folders keep their mode, new ones and the files take the staged ones'.
+func TestPlaceScripts(t *testing.T) {
+	dir := t.TempDir()
+	src, dst := filepath.Join(dir, "src"), filepath.Join(dir, "dst")
+	mkdir := func(p string, mode os.FileMode) {
+		if err := os.MkdirAll(p, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chmod(p, mode); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write := func(p string, mode os.FileMode) {
+		if err := os.WriteFile(p, []byte(filepath.Base(p)), mode); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mkdir(filepath.Join(src, "ssh"), 0o755)
+	mkdir(filepath.Join(src, "new", "deep"), 0o750)
+	mkdir(filepath.Join(src, "new"), 0o750)
+	write(filepath.Join(src, "ssh", "extra.conf"), 0o640)
+	write(filepath.Join(src, "top.txt"), 0o600)
+	mkdir(filepath.Join(dst, "ssh"), 0o700) // exists, and must stay 0700
+	run := func(script string, args ...string) {
+		out, err := exec.Command("sh", append([]string{"-c", script, "sh"}, args...)...).
+			CombinedOutput()
+		if err != nil {
+			t.Fatalf("%v: %s", err, out)
+		}
+	}
+	run(placeFolder, src, dst)
+	modes := map[string]os.FileMode{"ssh": 0o700 | os.ModeDir, "new": 0o750 | os.ModeDir,
+		"new/deep": 0o750 | os.ModeDir, "ssh/extra.conf": 0o640, "top.txt": 0o600}
+	for rel, want := range modes {
+		info, err := os.Stat(filepath.Join(dst, rel))
+		if err != nil || info.Mode() != want {
+			t.Errorf("%s: %v %v, want %v", rel, info.Mode(), err, want)
+		}
+	}
+	// A file onto an existing folder lands inside it, under its own name.
+	staged := filepath.Join(dir, "staged")
+	write(staged, 0o644)
+	run(placeFile, staged, filepath.Join(dst, "ssh"), "key.pub")
+	if _, err := os.Stat(filepath.Join(dst, "ssh", "key.pub")); err != nil {
+		t.Errorf("file onto a folder: %v", err)
 	}
 }
 

@@ -99,13 +99,15 @@ node "a" {
 // reaches the script without showing on the guest's process list.
 func TestFolderStepAndSecretEnv(t *testing.T) {
 	w := newWorld(t)
-	w.writeLabfile(folderLab, map[string]string{"conf/app.conf": "x = 1\n"})
+	w.writeLabfile(folderLab, map[string]string{"conf/app.conf": "x = 1\n",
+		"conf/ssh/lab-extra.conf": "# extra\n"})
 	w.must(w.lab("up", "--auto-approve"))
 	checks := []struct {
 		args []string
 		want string
 	}{
-		{[]string{"stat", "-c", "%U %a", "/etc"}, "root 755\n"},
+		{[]string{"stat", "-c", "%U %a", "/etc", "/etc/ssh"}, "root 755\nroot 755\n"},
+		{[]string{"cat", "/etc/ssh/lab-extra.conf"}, "# extra\n"},
 		{[]string{"cat", "/etc/app.conf"}, "x = 1\n"},
 	}
 	for _, c := range checks {
