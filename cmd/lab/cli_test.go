@@ -360,3 +360,19 @@ func TestMissingLabfileNamesWhereAndHow(t *testing.T) {
 		t.Errorf("exit %d, stderr %q, want %q", code, errs, want)
 	}
 }
+
+// A folder without .lab/id that finds the lab's VMs says it takes them
+// over: a lost .lab/ and a fresh copy of the Labfile look the same.
+func TestAdoptingVMsIsSaid(t *testing.T) {
+	w, first := newWorld(), labDir(t)
+	mustUp(t, w, first)
+	second := labDir(t)
+	code, _, errs := lab(t, w, "", "-f", second, "plan")
+	if code != 0 || !strings.Contains(errs, "lab: this folder had no .lab/id: it now works "+
+		"on the VMs of lab t made with lab id ") {
+		t.Errorf("plan in a second folder: exit %d\n%s", code, errs)
+	}
+	if _, _, errs := lab(t, w, "", "-f", second, "plan"); strings.Contains(errs, "no .lab/id") {
+		t.Errorf("said again on the next run:\n%s", errs)
+	}
+}

@@ -2,7 +2,10 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"time"
 
 	"github.com/labtool/lab/internal/apply"
@@ -57,8 +60,16 @@ func (a *app) connect(ctx context.Context, s *session) error {
 	if s.live, err = s.driver.Inspect(ctx, s.lab); err != nil {
 		return fmt.Errorf("reading the lab's VMs: %w", err)
 	}
-	if s.labID, err = s.dir.ID(apply.LabID(s.lab, s.live)); err != nil {
+	found := apply.LabID(s.lab, s.live)
+	_, statErr := os.Stat(s.dir.File("id"))
+	if s.labID, err = s.dir.ID(found); err != nil {
 		return err
+	}
+	if found != "" && errors.Is(statErr, fs.ErrNotExist) {
+		// As after a lost .lab/; a fresh copy of the Labfile looks the same.
+		fmt.Fprintf(a.h.Err, "lab: this folder had no .lab/id: it now works on the VMs of lab "+
+			"%s made with lab id %s. If another folder made them, delete this folder's "+
+			".lab/ and give this Labfile another lab name.\n", s.lab.Name, found)
 	}
 	if err := apply.CheckLabID(s.lab, s.live, s.labID); err != nil {
 		return err
