@@ -29,6 +29,8 @@ type sshGuests struct {
 	driver drivers.Driver
 	key    *provision.Key
 	hosts  *provision.KnownHosts
+	// digestKey keys the step digests recorded on the VMs.
+	digestKey []byte
 
 	mu    sync.Mutex
 	conns map[string]*provision.Client
@@ -45,8 +47,12 @@ func newGuests(lab *spec.Lab, labID string, dir *labdir.Dir, d drivers.Driver) (
 	if err != nil {
 		return nil, err
 	}
+	digestKey, err := dir.DigestKey()
+	if err != nil {
+		return nil, err
+	}
 	return &sshGuests{lab: lab, labID: labID, dir: dir, driver: d, key: key, hosts: hosts,
-		conns: map[string]*provision.Client{}}, nil
+		digestKey: digestKey, conns: map[string]*provision.Client{}}, nil
 }
 
 // user is the node's login user.
@@ -184,8 +190,10 @@ func (g *sshGuests) Forget(node string) error {
 	return err
 }
 
-// StepDigest is provision.StepDigest.
-func (g *sshGuests) StepDigest(s *spec.Step) (string, error) { return provision.StepDigest(s) }
+// StepDigest is provision.StepDigest under the lab's digest key.
+func (g *sshGuests) StepDigest(s *spec.Step) (string, error) {
+	return provision.StepDigest(s, g.digestKey)
+}
 
 // NetworkConfig is provision.NetplanConfig.
 func (g *sshGuests) NetworkConfig(lab *spec.Lab, n *spec.Node, macOf func(int) string) []byte {

@@ -50,6 +50,33 @@ func (d *Dir) Seeds() (string, error) {
 	return p, nil
 }
 
+// DigestKey returns the lab's secret key for the digests lab records on
+// its VMs, made on first use: a plain hash of a step that uses a sensitive
+// value could be checked against guesses by anyone who reads the VM.
+func (d *Dir) DigestKey() ([]byte, error) {
+	path := d.File("digest-key")
+	b, err := os.ReadFile(path)
+	if err == nil {
+		if key, err := hex.DecodeString(strings.TrimSpace(string(b))); err == nil &&
+			len(key) == 32 {
+			return key, nil
+		}
+		return nil, fmt.Errorf("%s is not a lab digest key; delete it to make a new one "+
+			"(every step runs again)", path)
+	}
+	if !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("reading the digest key: %w", err)
+	}
+	key := make([]byte, 32)
+	if _, err := rand.Read(key); err != nil {
+		return nil, fmt.Errorf("making a digest key: %w", err)
+	}
+	if err := os.WriteFile(path, []byte(hex.EncodeToString(key)+"\n"), 0o600); err != nil {
+		return nil, fmt.Errorf("writing the digest key: %w", err)
+	}
+	return key, nil
+}
+
 // ID returns the lab id kept in .lab/id. When there is none it adopts
 // found (the id recorded on the lab's live VMs, so a lost .lab/ keeps its
 // MACs) or makes a new random one, and writes it.

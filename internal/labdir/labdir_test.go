@@ -99,3 +99,28 @@ func TestLogNamesAreUnique(t *testing.T) {
 		t.Errorf("log names %s, %s", a.Name(), b.Name())
 	}
 }
+
+func TestDigestKey(t *testing.T) {
+	d, err := Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := d.DigestKey()
+	if err != nil || len(key) != 32 {
+		t.Fatalf("key %x, %v", key, err)
+	}
+	info, err := os.Stat(d.File("digest-key"))
+	if err != nil || info.Mode().Perm() != 0o600 {
+		t.Errorf("digest-key: %v %v", info, err)
+	}
+	if again, _ := d.DigestKey(); string(again) != string(key) {
+		t.Errorf("a second read gave another key")
+	}
+	if err := os.WriteFile(d.File("digest-key"), []byte("junk\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.DigestKey(); err == nil || !strings.Contains(err.Error(),
+		"is not a lab digest key") {
+		t.Errorf("a damaged key: %v", err)
+	}
+}

@@ -110,7 +110,7 @@ func (d *decoder) decodeCluster(b *hcl.Block) (*spec.Cluster, hcl.Attributes) {
 
 // labFiles are the files and folders lab keeps in .lab/ for itself.
 var labFiles = []string{"id", "id_ed25519", "id_ed25519.pub", "known_hosts", "lock", "logs",
-	"seeds"}
+	"seeds", "digest-key"}
 
 // kubeconfigClash says what a kubeconfig path would overwrite: the
 // Labfile, or one of lab's own files; "" when nothing.

@@ -2,6 +2,7 @@ package provision
 
 import (
 	"context"
+	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -16,12 +17,14 @@ import (
 	"github.com/labtool/lab/internal/spec"
 )
 
-// StepDigest returns a sha256 over what a step does: its type, run policy,
-// script, sorted env, and for file steps the destination and each file's
-// relative path, mode and content, folders walked in sorted order. A change
-// to any of those changes the digest.
-func StepDigest(s *spec.Step) (string, error) {
-	h := sha256.New()
+// StepDigest returns an HMAC-SHA256 under the lab's secret key over what a
+// step does: its type, run policy, script, sorted env, and for file steps
+// the destination and each file's relative path, mode and content, folders
+// walked in sorted order. A change to any of those changes the digest; the
+// key keeps a digest recorded on a VM from being checked against guesses
+// of a sensitive env value.
+func StepDigest(s *spec.Step, key []byte) (string, error) {
+	h := hmac.New(sha256.New, key)
 	field := func(k, v string) { fmt.Fprintf(h, "%s %d:%s\n", k, len(v), v) }
 	field("type", s.Type)
 	field("run", s.Run)

@@ -33,13 +33,16 @@ func fileTree(t *testing.T) string {
 	return filepath.Join(dir, "conf")
 }
 
+// digestKey stands for a lab's digest key.
+var digestKey = []byte("0123456789abcdef0123456789abcdef")
+
 func TestStepDigest(t *testing.T) {
 	base := shellStep()
-	d0, err := StepDigest(base)
+	d0, err := StepDigest(base, digestKey)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d1, _ := StepDigest(shellStep()); d1 != d0 {
+	if d1, _ := StepDigest(shellStep(), digestKey); d1 != d0 {
 		t.Fatalf("digest not stable: %s vs %s", d0, d1)
 	}
 	if !strings.HasPrefix(d0, "sha256:") || len(d0) != len("sha256:")+64 {
@@ -47,7 +50,7 @@ func TestStepDigest(t *testing.T) {
 	}
 	renamed := shellStep()
 	renamed.Name = "other"
-	if d, _ := StepDigest(renamed); d != d0 {
+	if d, _ := StepDigest(renamed, digestKey); d != d0 {
 		t.Error("the step's name changed the digest")
 	}
 	changes := map[string]func(s *spec.Step){
@@ -61,7 +64,7 @@ func TestStepDigest(t *testing.T) {
 	for name, change := range changes {
 		s := shellStep()
 		change(s)
-		d, err := StepDigest(s)
+		d, err := StepDigest(s, digestKey)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -76,11 +79,11 @@ func TestStepDigestFiles(t *testing.T) {
 	src := fileTree(t)
 	step := &spec.Step{Type: "file", Name: "conf", Run: spec.RunOnChange, Source: src,
 		Destination: "/etc/app"}
-	d0, err := StepDigest(step)
+	d0, err := StepDigest(step, digestKey)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d, _ := StepDigest(step); d != d0 {
+	if d, _ := StepDigest(step, digestKey); d != d0 {
 		t.Fatal("digest not stable")
 	}
 	changes := map[string]func(){
@@ -95,7 +98,7 @@ func TestStepDigestFiles(t *testing.T) {
 	seen := map[string]string{d0: "base"}
 	for _, name := range []string{"content", "mode", "new", "rename", "dest"} {
 		changes[name]()
-		d, err := StepDigest(step)
+		d, err := StepDigest(step, digestKey)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -105,7 +108,8 @@ func TestStepDigestFiles(t *testing.T) {
 		seen[d] = name
 	}
 	step.Source = filepath.Join(src, "missing")
-	if _, err := StepDigest(step); err == nil || !strings.Contains(err.Error(), "step conf") {
+	_, err = StepDigest(step, digestKey)
+	if err == nil || !strings.Contains(err.Error(), "step conf") {
 		t.Errorf("missing source: %v", err)
 	}
 }
@@ -258,9 +262,18 @@ func TestStepDigestRefusesSymlinks(t *testing.T) {
 	}
 	step := &spec.Step{Type: "file", Name: "conf", Run: spec.RunOnChange, Source: src,
 		Destination: "/etc/app"}
-	_, err := StepDigest(step)
+	_, err := StepDigest(step, digestKey)
 	if err == nil || !strings.Contains(err.Error(), link+" is a symbolic link: a file step "+
 		"copies files and folders only") {
 		t.Errorf("got %v", err)
+	}
+}
+
+// Without the lab's key a digest cannot be recomputed from a guess.
+func TestStepDigestIsKeyed(t *testing.T) {
+	a, errA := StepDigest(shellStep(), digestKey)
+	b, errB := StepDigest(shellStep(), []byte("another key, another lab........"))
+	if errA != nil || errB != nil || a == b {
+		t.Errorf("digests %s and %s (%v, %v): want two different ones", a, b, errA, errB)
 	}
 }
