@@ -129,8 +129,13 @@ func RunStep(ctx context.Context, g Guest, s *spec.Step, out io.Writer) error {
 }
 
 func runShell(ctx context.Context, g Guest, s *spec.Step, out io.Writer) error {
-	base := "/tmp/lab-step-" + s.Name
-	script, envFile := base+".sh", base+".env"
+	// A private folder of a name no one can guess: another user of the
+	// guest can neither plant the script root runs nor read the env.
+	dir := tempName("lab-step")
+	if err := mustRun(ctx, g, "mkdir -m 700 "+dir); err != nil {
+		return fmt.Errorf("making a folder for the step: %w", err)
+	}
+	script, envFile := dir+"/"+s.Name+".sh", dir+"/"+s.Name+".env"
 	if err := g.WriteFile(ctx, script, []byte(shellScript(s)), 0o700); err != nil {
 		return fmt.Errorf("uploading script: %w", err)
 	}
@@ -145,8 +150,8 @@ func runShell(ctx context.Context, g Guest, s *spec.Step, out io.Writer) error {
 	if len(s.Inline) == 0 && strings.HasPrefix(s.Script, "#!") {
 		run = script
 	}
-	inner := fmt.Sprintf("set -a; . %s; set +a; rm -f %s; %s; rc=$?; rm -f %s; exit $rc",
-		envFile, envFile, run, script)
+	inner := fmt.Sprintf("set -a; . %s; set +a; rm -f %s; %s; rc=$?; rm -rf %s; exit $rc",
+		envFile, envFile, run, dir)
 	code, err := g.Run(ctx, "sudo -n sh -c "+ShellQuote(inner), nil, out, out)
 	if err != nil {
 		return err

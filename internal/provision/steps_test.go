@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -131,14 +132,14 @@ func TestRunStepShell(t *testing.T) {
 		script, env, run string
 	}{
 		{"inline", shellStep(), "#!/bin/sh\nset -e\napt-get update\necho $GREETING\n",
-			"A=1\nGREETING=hi\n", "sh /tmp/lab-step-setup.sh"},
+			"A=1\nGREETING=hi\n", "sh DIR/setup.sh"},
 		// Env values never reach the command line (ps, error messages).
 		{"quoted env", &spec.Step{Type: "shell", Name: "p", Script: "echo 'a b'\n",
 			Env: map[string]string{"X": "it's"}}, "echo 'a b'\n", `X='it'\''s'` + "\n",
-			"sh /tmp/lab-step-p.sh"},
+			"sh DIR/p.sh"},
 		{"own interpreter", &spec.Step{Type: "shell", Name: "b",
 			Script: "#!/bin/bash\necho hi\n"}, "#!/bin/bash\necho hi\n", "",
-			"/tmp/lab-step-b.sh"},
+			"DIR/b.sh"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -146,22 +147,28 @@ func TestRunStepShell(t *testing.T) {
 			if err := RunStep(context.Background(), g, tt.step, io.Discard); err != nil {
 				t.Fatal(err)
 			}
-			base := "/tmp/lab-step-" + tt.step.Name
+			// The step's files live in a fresh private folder of a random name.
+			dir, ok := strings.CutPrefix(g.ran[0], "mkdir -m 700 ")
+			if !ok || !regexp.MustCompile(`^/tmp/lab-step-[0-9a-f]{12}$`).MatchString(dir) {
+				t.Fatalf("first command %q, want a private folder", g.ran[0])
+			}
+			base := dir + "/" + tt.step.Name
 			if got := g.written[base+".sh"]; got != tt.script {
 				t.Errorf("script %q, want %q", got, tt.script)
 			}
 			if got := g.written[base+".env"]; got != tt.env {
 				t.Errorf("env file %q, want %q", got, tt.env)
 			}
-			inner := "set -a; . " + base + ".env; set +a; rm -f " + base + ".env; " + tt.run +
-				"; rc=$?; rm -f " + base + ".sh; exit $rc"
+			inner := "set -a; . " + base + ".env; set +a; rm -f " + base + ".env; " +
+				strings.ReplaceAll(tt.run, "DIR", dir) + "; rc=$?; rm -rf " + dir + "; exit $rc"
 			want := "sudo -n sh -c " + ShellQuote(inner)
-			if len(g.ran) != 1 || g.ran[0] != want {
+			if len(g.ran) != 2 || g.ran[1] != want {
 				t.Errorf("ran %q, want %q", g.ran, want)
 			}
-			for _, v := range tt.step.Env {
-				if strings.Contains(g.ran[0], v) {
-					t.Errorf("env value %q on the command line", v)
+			for k, v := range tt.step.Env {
+				// Short values may occur in the folder's random name.
+				if strings.Contains(g.ran[1], k+"=") || len(v) > 3 && strings.Contains(g.ran[1], v) {
+					t.Errorf("env %s=%s on the command line", k, v)
 				}
 			}
 		})
