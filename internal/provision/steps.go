@@ -181,10 +181,12 @@ func runFile(ctx context.Context, g Guest, s *spec.Step) error {
 	if err != nil {
 		return fmt.Errorf("reading source: %w", err)
 	}
-	tmp := "/tmp/lab-upload-" + s.Name
-	if err := mustRun(ctx, g, "sudo -n rm -rf "+ShellQuote(tmp)); err != nil {
-		return fmt.Errorf("clearing %s: %w", tmp, err)
+	// Staged in a private folder of a random name, as shell steps are.
+	dir := tempName("lab-upload")
+	if err := mustRun(ctx, g, "mkdir -m 700 "+dir); err != nil {
+		return fmt.Errorf("making a folder for the upload: %w", err)
 	}
+	tmp := dir + "/" + s.Name
 	if err := g.Upload(ctx, s.Source, tmp); err != nil {
 		return err
 	}
@@ -196,7 +198,7 @@ func runFile(ctx context.Context, g Guest, s *spec.Step) error {
 	for _, a := range args {
 		cmd += " " + ShellQuote(a)
 	}
-	cmd += "; rc=$?; sudo -n rm -rf " + ShellQuote(tmp) + "; exit $rc"
+	cmd += "; rc=$?; sudo -n rm -rf " + dir + "; exit $rc"
 	if err := mustRun(ctx, g, cmd); err != nil {
 		return fmt.Errorf("copying to %s: %w", s.Destination, err)
 	}

@@ -181,9 +181,9 @@ func TestRunStepFile(t *testing.T) {
 		name, source, want string
 	}{
 		{"folder", src, "sudo -n sh -c " + ShellQuote(placeFolder) +
-			" sh /tmp/lab-upload-s /etc/app"},
+			" sh STAGED /etc/app"},
 		{"file", filepath.Join(src, "a.txt"), "sudo -n sh -c " + ShellQuote(placeFile) +
-			" sh /tmp/lab-upload-s /etc/app a.txt"},
+			" sh STAGED /etc/app a.txt"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -193,10 +193,15 @@ func TestRunStepFile(t *testing.T) {
 			if err := RunStep(context.Background(), g, step, nil); err != nil {
 				t.Fatal(err)
 			}
-			if g.uploaded["/tmp/lab-upload-s"] != tt.source {
+			dir, ok := strings.CutPrefix(g.ran[0], "mkdir -m 700 ")
+			if !ok || !regexp.MustCompile(`^/tmp/lab-upload-[0-9a-f]{12}$`).MatchString(dir) {
+				t.Fatalf("first command %q, want a private folder", g.ran[0])
+			}
+			if g.uploaded[dir+"/s"] != tt.source {
 				t.Errorf("uploaded %v", g.uploaded)
 			}
-			want := tt.want + "; rc=$?; sudo -n rm -rf /tmp/lab-upload-s; exit $rc"
+			want := strings.ReplaceAll(tt.want, "STAGED", dir+"/s") + "; rc=$?; sudo -n rm -rf " +
+				dir + "; exit $rc"
 			if len(g.ran) != 2 || g.ran[1] != want {
 				t.Errorf("ran %q\nwant %q", g.ran, want)
 			}
