@@ -91,8 +91,9 @@ func (p *fileParser) def(n *yaml.Node, msg string) error {
 // handler parses the value node of one known key.
 type handler func(key, val *yaml.Node) error
 
-// mapping walks a mapping node: duplicate and unknown keys are errors.
-func (p *fileParser) mapping(n *yaml.Node, keys map[string]handler) error {
+// entries walks a mapping node's key/value pairs; a duplicate key is an
+// error, as in netplan.
+func (p *fileParser) entries(n *yaml.Node, each func(k, v *yaml.Node) error) error {
 	if n.Kind != yaml.MappingNode {
 		return p.def(n, "expected mapping (check indentation)")
 	}
@@ -103,15 +104,22 @@ func (p *fileParser) mapping(n *yaml.Node, keys map[string]handler) error {
 			return p.def(k, "duplicate map entry '"+k.Value+"'")
 		}
 		seen[k.Value] = true
-		h, ok := keys[k.Value]
-		if !ok {
-			return p.def(k, "unknown key '"+k.Value+"'")
-		}
-		if err := h(k, v); err != nil {
+		if err := each(k, v); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// mapping walks a mapping node: duplicate and unknown keys are errors.
+func (p *fileParser) mapping(n *yaml.Node, keys map[string]handler) error {
+	return p.entries(n, func(k, v *yaml.Node) error {
+		h, ok := keys[k.Value]
+		if !ok {
+			return p.def(k, "unknown key '"+k.Value+"'")
+		}
+		return h(k, v)
+	})
 }
 
 func (p *fileParser) scalar(n *yaml.Node) (string, error) {
@@ -224,25 +232,13 @@ func (p *fileParser) renderer(v *yaml.Node) (string, error) {
 
 // devices walks a map of device IDs; each value must be a mapping.
 func (p *fileParser) devices(n *yaml.Node, each func(id string, v *yaml.Node) error) error {
-	if n.Kind != yaml.MappingNode {
-		return p.def(n, "expected mapping (check indentation)")
-	}
-	seen := map[string]bool{}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		k, v := n.Content[i], n.Content[i+1]
-		if seen[k.Value] {
-			return p.def(k, "duplicate map entry '"+k.Value+"'")
-		}
-		seen[k.Value] = true
+	return p.entries(n, func(k, v *yaml.Node) error {
 		if v.Kind != yaml.MappingNode {
 			return p.def(v, "expected mapping (check indentation)")
 		}
 		if each == nil {
-			continue
+			return nil
 		}
-		if err := each(k.Value, v); err != nil {
-			return err
-		}
-	}
-	return nil
+		return each(k.Value, v)
+	})
 }
