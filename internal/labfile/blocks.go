@@ -86,11 +86,9 @@ func (d *decoder) decodeImages(blocks hcl.Blocks) {
 	}
 	for _, b := range blocks {
 		name := b.Labels[0]
-		if r, dup := first[name]; dup {
-			d.duplicate(b, "image", name, r)
+		if !d.claim(first, b, "image") {
 			continue
 		}
-		first[name] = b.DefRange
 		d.checkName(&b.LabelRanges[0], "image", name)
 		img := d.decodeImage(b)
 		d.images[name] = img
@@ -147,11 +145,9 @@ func (d *decoder) decodeNetworks(blocks hcl.Blocks) {
 	}
 	for _, b := range blocks {
 		name := b.Labels[0]
-		if r, dup := first[name]; dup {
-			d.duplicate(b, "network", name, r)
+		if !d.claim(first, b, "network") {
 			continue
 		}
-		first[name] = b.DefRange
 		d.checkName(&b.LabelRanges[0], "network", name)
 		n, ok := d.decodeNetwork(b)
 		if !ok {

@@ -28,11 +28,9 @@ func (d *decoder) decodeClusters(blocks hcl.Blocks) {
 				"can build; use %s.", kind, orList(clusterKinds))
 			continue
 		}
-		if r, dup := first[name]; dup {
-			d.duplicate(b, "cluster", name, r)
+		if !d.claim(first, b, "cluster") {
 			continue
 		}
-		first[name] = b.DefRange
 		d.checkName(&b.LabelRanges[1], "cluster", name)
 		c, attrs := d.decodeCluster(b)
 		d.checkMembership(c, attrs, inCluster)

@@ -31,11 +31,9 @@ func (d *decoder) decodeForwards(n *spec.Node, blocks hcl.Blocks, sc *scope) {
 			continue
 		}
 		name := b.Labels[0]
-		if r, dup := first[name]; dup {
-			d.duplicate(b, "forward", name, r)
+		if !d.claim(first, b, "forward") {
 			continue
 		}
-		first[name] = b.DefRange
 		reserved := name == ReservedForward
 		if reserved {
 			d.errorf(&b.LabelRanges[0], "Reserved forward name", "The forward name %q is "+

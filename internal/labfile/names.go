@@ -38,6 +38,18 @@ func (d *decoder) checkName(rng *hcl.Range, what, name string) bool {
 }
 
 // duplicate reports a second block with a name already used.
+// claim records block b's name (its last label) among the names taken by
+// blocks of its kind; a name taken already is reported and false returned.
+func (d *decoder) claim(taken map[string]hcl.Range, b *hcl.Block, what string) bool {
+	name := b.Labels[len(b.Labels)-1]
+	if r, dup := taken[name]; dup {
+		d.duplicate(b, what, name, r)
+		return false
+	}
+	taken[name] = b.DefRange
+	return true
+}
+
 func (d *decoder) duplicate(b *hcl.Block, what, name string, first hcl.Range) {
 	d.errorf(labelRange(b), "Duplicate "+what+" name", "There is already a %s %q, at %s. "+
 		"Each %s needs its own name.", what, name, shortPos(first), what)

@@ -27,11 +27,9 @@ func (d *decoder) decodeNICs(n *spec.Node, blocks hcl.Blocks, sc *scope) {
 			continue
 		}
 		name := b.Labels[0]
-		if r, dup := first[name]; dup {
-			d.duplicate(b, "nic", name, r)
+		if !d.claim(first, b, "nic") {
 			continue
 		}
-		first[name] = b.DefRange
 		d.checkName(&b.LabelRanges[0], "nic", name)
 		slot := 2 + len(first) - 1
 		if slot > maxSlot {

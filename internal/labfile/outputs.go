@@ -16,11 +16,9 @@ func (d *decoder) decodeOutputs(blocks hcl.Blocks) {
 	first := map[string]hcl.Range{}
 	for _, b := range blocks {
 		name := b.Labels[0]
-		if r, dup := first[name]; dup {
-			d.duplicate(b, "output", name, r)
+		if !d.claim(first, b, "output") {
 			continue
 		}
-		first[name] = b.DefRange
 		if !hclsyntax.ValidIdentifier(name) {
 			d.errorf(&b.LabelRanges[0], "Invalid output name", "Output name %q is not a valid "+
 				"name: use letters, digits, underscores and dashes, starting with a letter.", name)

@@ -28,11 +28,8 @@ func (d *decoder) decodeSteps(n *spec.Node, blocks hcl.Blocks, sc *scope) {
 				"provisioner lab has; use %s.", typ, orList(stepTypes))
 			continue
 		}
-		r, dup := first[name]
-		if dup {
-			d.duplicate(b, "step", name, r)
-		} else {
-			first[name] = b.DefRange
+		claimed := d.claim(first, b, "step")
+		if claimed {
 			d.checkName(&b.LabelRanges[1], "step", name)
 		}
 		// A duplicate's body is still checked, so all problems show at once.
@@ -42,7 +39,7 @@ func (d *decoder) decodeSteps(n *spec.Node, blocks hcl.Blocks, sc *scope) {
 		} else {
 			d.decodeFileStep(b, step, sc)
 		}
-		if !dup {
+		if claimed {
 			n.Steps = append(n.Steps, step)
 		}
 	}
