@@ -165,7 +165,7 @@ func (d *decoder) decodeNetworks(blocks hcl.Blocks) {
 		d.lab.Networks = append(d.lab.Networks, n)
 	}
 	d.objects["network"] = cty.ObjectVal(objs)
-	d.checkNetworkOverlaps(blocks)
+	d.checkNetworkOverlaps(first)
 }
 
 func (d *decoder) decodeNetwork(b *hcl.Block) (*spec.Network, bool) {
@@ -177,13 +177,9 @@ func (d *decoder) decodeNetwork(b *hcl.Block) (*spec.Network, bool) {
 	before := len(d.diags)
 	n := &spec.Network{Name: b.Labels[0]}
 	n.Type = d.enum(attrs, "type", sc, networkTypes, "")
+	forgiven := 0 // errors that leave the network usable
 	if cidr, set := d.str(attrs, "cidr", sc); set {
-		n.CIDR = d.networkCIDR(attrs["cidr"], cidr)
-		if p, err := netip.ParsePrefix(cidr); err == nil && p.Masked() != p {
-			// Only host bits set: the network meant is clear, so it is kept
-			// and its NICs are checked against it.
-			before++
-		}
+		n.CIDR, forgiven = d.networkCIDR(attrs["cidr"], cidr)
 	}
 	n.Adapter, _ = d.str(attrs, "adapter", sc)
 	switch {
@@ -199,28 +195,23 @@ func (d *decoder) decodeNetwork(b *hcl.Block) (*spec.Network, bool) {
 		d.errorf(&rng, "Unexpected adapter", "Only bridged networks take adapter; network "+
 			"%q is %s.", n.Name, n.Type)
 	}
-	return n, len(d.diags) == before
+	return n, len(d.diags) == before+forgiven
 }
 
 // natCIDR is the network of VirtualBox's NAT on every node's first NIC.
 var natCIDR = netip.MustParsePrefix("10.0.2.0/24")
 
 // checkNetworkOverlaps reports two lab networks whose addresses overlap:
-// a guest could not tell which NIC an address is behind.
-func (d *decoder) checkNetworkOverlaps(blocks hcl.Blocks) {
+// a guest could not tell which NIC an address is behind. at holds each
+// network block's range.
+func (d *decoder) checkNetworkOverlaps(at map[string]hcl.Range) {
 	var seen []*spec.Network
 	for _, n := range d.lab.Networks {
 		for _, o := range seen {
-			if !n.CIDR.IsValid() || !o.CIDR.IsValid() || !n.CIDR.Overlaps(o.CIDR) {
-				continue
-			}
-			for _, b := range blocks {
-				if b.Labels[0] == n.Name {
-					rng := b.DefRange
-					d.errorf(&rng, "Overlapping networks", "Network %q (%s) overlaps network "+
-						"%q (%s); give each network its own range.", n.Name, n.CIDR, o.Name,
-						o.CIDR)
-				}
+			if n.CIDR.IsValid() && o.CIDR.IsValid() && n.CIDR.Overlaps(o.CIDR) {
+				rng := at[n.Name]
+				d.errorf(&rng, "Overlapping networks", "Network %q (%s) overlaps network "+
+					"%q (%s); give each network its own range.", n.Name, n.CIDR, o.Name, o.CIDR)
 			}
 		}
 		seen = append(seen, n)
@@ -228,8 +219,9 @@ func (d *decoder) checkNetworkOverlaps(blocks hcl.Blocks) {
 }
 
 // networkCIDR reads a network's cidr: IPv4, without host bits, with room
-// for at least two hosts.
-func (d *decoder) networkCIDR(attr *hcl.Attribute, s string) netip.Prefix {
+// for at least two hosts. With host bits set the network meant is clear:
+// it is returned, with forgiven 1, so its NICs are still checked.
+func (d *decoder) networkCIDR(attr *hcl.Attribute, s string) (p netip.Prefix, forgiven int) {
 	rng := attr.Expr.Range()
 	p, err := netip.ParsePrefix(s)
 	switch {
@@ -239,8 +231,7 @@ func (d *decoder) networkCIDR(attr *hcl.Attribute, s string) netip.Prefix {
 	case p.Masked() != p:
 		d.errorf(&rng, "Invalid cidr", "cidr = %q has host bits set; the network is %q.", s,
 			p.Masked().String())
-		// The network it was meant to be keeps its NICs' addresses checked.
-		return p.Masked()
+		return p.Masked(), 1
 	case p.Bits() > 30:
 		d.errorf(&rng, "Invalid cidr", "cidr = %q is too small for a lab network; use a "+
 			"prefix of /30 or shorter.", s)
@@ -248,7 +239,7 @@ func (d *decoder) networkCIDR(attr *hcl.Attribute, s string) netip.Prefix {
 		d.errorf(&rng, "Invalid cidr", "cidr = %q overlaps %s, the NAT network every "+
 			"node's first NIC is on; pick another range.", s, natCIDR)
 	default:
-		return p
+		return p, 0
 	}
-	return netip.Prefix{}
+	return netip.Prefix{}, 0
 }
