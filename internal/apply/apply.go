@@ -253,7 +253,7 @@ func (r *run) removeNetworks(ctx context.Context) {
 			r.fail("", stepName(a), ErrInterrupted)
 			return
 		}
-		net, att := r.network(a.Name), attachmentOf(a)
+		net, att := r.network(a.Name), a.Old(plan.FieldAttachment)
 		if net == nil || att == "" {
 			r.fail("", stepName(a), fmt.Errorf("network %q: nothing to remove", a.Name))
 			continue
@@ -265,14 +265,4 @@ func (r *run) removeNetworks(ctx context.Context) {
 			r.fail("", stepName(a), err)
 		}
 	}
-}
-
-// attachmentOf is the hypervisor name a network destroy action removes.
-func attachmentOf(a *plan.Action) string {
-	for _, c := range a.Changes {
-		if c.Field == "attachment" {
-			return c.Old
-		}
-	}
-	return ""
 }

@@ -69,7 +69,7 @@ func (r *run) formCluster(ctx context.Context, a *plan.Action, c *spec.Cluster) 
 	port := r.forwardPort(c.ControlPlane[0].Name, plan.APIForwardName(c.Name))
 	err := r.track(ctx, ev, func() error {
 		return r.o.Guests.FormCluster(ctx, c,
-			ClusterRun{APIPort: port, Leaving: leavingOf(a), Stopping: r.o.Stopping}, out)
+			ClusterRun{APIPort: port, Leaving: leaving(a), Stopping: r.o.Stopping}, out)
 	})
 	for _, w := range writers {
 		w.Close()
@@ -117,12 +117,10 @@ func (r *run) forwardPort(node, forward string) int {
 	return 0
 }
 
-// leavingOf reads the nodes a cluster action says are leaving.
-func leavingOf(a *plan.Action) []string {
-	for _, c := range a.Changes {
-		if c.Field == plan.FieldLeaving {
-			return strings.Split(c.Old, ", ")
-		}
+// leaving reads the nodes a cluster action says are leaving.
+func leaving(a *plan.Action) []string {
+	if old := a.Old(plan.FieldLeaving); old != "" {
+		return strings.Split(old, ", ")
 	}
 	return nil
 }

@@ -107,9 +107,12 @@ func apiForwardMoves(p *Plan, c *spec.Cluster) bool {
 	return false
 }
 
-// FieldLeaving is the cluster change that lists, as its old value, the
-// nodes whose VMs the plan destroys while the cluster still lists them.
-const FieldLeaving = "leaving"
+// Fields of changes apply reads back: a cluster's leaving nodes (old
+// value, comma-separated) and a destroyed network's attachment.
+const (
+	FieldLeaving    = "leaving"
+	FieldAttachment = "attachment"
+)
 
 // leaving names the nodes that joined cluster c and whose VMs the plan
 // destroys as no longer in the Labfile: the control plane forgets them.

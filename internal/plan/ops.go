@@ -68,7 +68,7 @@ func DestroyPlan(lab *spec.Lab, live *drivers.Live, labID string, names []string
 			continue
 		}
 		a := Action{Object: ObjNetwork, Name: n.Name, Kind: Destroy, Change: true,
-			Changes: []Change{{Field: "type", Old: n.Type}, {Field: "attachment",
+			Changes: []Change{{Field: "type", Old: n.Type}, {Field: FieldAttachment,
 				Old: ln.Attachment}},
 			Reason: "lab created it and no other VM uses it"}
 		p.Networks = append(p.Networks, a)

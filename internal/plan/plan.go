@@ -77,6 +77,17 @@ type Action struct {
 	Record map[string]string `json:"-"`
 }
 
+// Old is the old value of the action's change to field, "" when it has
+// none: what a destroy or leave removes, as the plan printed it.
+func (a *Action) Old(field string) string {
+	for _, c := range a.Changes {
+		if c.Field == field {
+			return c.Old
+		}
+	}
+	return ""
+}
+
 // Route is one NIC's place in a node's default-route order.
 type Route struct {
 	NIC    string `json:"nic"`

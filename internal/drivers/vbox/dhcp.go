@@ -19,7 +19,7 @@ func (d *Driver) ensureHostOnlyDHCP(ctx context.Context, n *spec.Network,
 	if err != nil {
 		return fmt.Errorf("listing DHCP servers: %w", err)
 	}
-	if hasDHCPServer(out, "HostInterfaceNetworking-"+ifname) {
+	if hasDHCPServer(out, ifname) {
 		return nil
 	}
 	_, err = d.call(ctx, "dhcpserver", "add", "--ifname", ifname,

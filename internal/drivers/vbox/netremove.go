@@ -139,7 +139,7 @@ func (d *Driver) removeHostOnly(ctx context.Context, ifname string) error {
 	if err != nil {
 		return err
 	}
-	if hasDHCPServer(out, "HostInterfaceNetworking-"+ifname) {
+	if hasDHCPServer(out, ifname) {
 		if _, err := d.call(ctx, "dhcpserver", "remove", "--ifname", ifname); err != nil {
 			return err
 		}
@@ -148,8 +148,10 @@ func (d *Driver) removeHostOnly(ctx context.Context, ifname string) error {
 	return err
 }
 
-// hasDHCPServer reports whether `list dhcpservers` output lists network net.
-func hasDHCPServer(out, net string) bool {
+// hasDHCPServer reports whether `list dhcpservers` output lists the server
+// of host-only interface ifname.
+func hasDHCPServer(out, ifname string) bool {
+	net := "HostInterfaceNetworking-" + ifname
 	for _, b := range blocks(out) {
 		for _, kv := range b {
 			if kv[0] == "NetworkName" && kv[1] == net {
