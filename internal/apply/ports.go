@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"hash/fnv"
 	"net"
-	"strings"
 
 	"github.com/labtool/lab/internal/drivers"
 	"github.com/labtool/lab/internal/plan"
@@ -175,6 +174,10 @@ func holds(vm *drivers.VM, port int) bool {
 // labOwnPorts are the host ports of the forwards lab made for itself on the
 // lab's live VMs (SSH, cluster APIs), described for an error.
 func labOwnPorts(lab *spec.Lab, live *drivers.Live) map[int]string {
+	api := map[string]bool{}
+	for _, c := range lab.Clusters {
+		api[plan.APIForwardName(c.Name)] = true
+	}
 	own := map[int]string{}
 	for _, vm := range live.VMs {
 		if !vm.Ours(lab.Name) {
@@ -185,7 +188,7 @@ func labOwnPorts(lab *spec.Lab, live *drivers.Live) map[int]string {
 			switch {
 			case f.Name == drivers.SSHForward:
 				own[f.HostPort] = fmt.Sprintf("SSH forward of node %q", node)
-			case strings.HasPrefix(f.Name, "api-"):
+			case api[f.Name]:
 				own[f.HostPort] = fmt.Sprintf("API forward %q on node %q", f.Name, node)
 			}
 		}
