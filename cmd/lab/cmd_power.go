@@ -2,17 +2,11 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io/fs"
-	"os"
-	"path/filepath"
-	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/labtool/lab/internal/apply"
-	"github.com/labtool/lab/internal/drivers"
 	"github.com/labtool/lab/internal/plan"
 	"github.com/labtool/lab/internal/spec"
 )
@@ -91,13 +85,7 @@ func (a *app) destroy(ctx context.Context, f destroyFlags) error {
 		return err
 	}
 	defer s.close()
-	var nets []*drivers.Network
-	if len(f.nodes) == 0 {
-		if nets, err = s.driver.RemovableNetworks(ctx, s.lab, s.live, labVMNames(s)); err != nil {
-			return fmt.Errorf("finding the networks lab made: %w", err)
-		}
-	}
-	p, err := plan.DestroyPlan(s.lab, s.live, s.labID, f.nodes, nets)
+	p, err := apply.DestroyPlan(ctx, s.driver, s.lab, s.live, s.labID, f.nodes)
 	if err != nil {
 		return err
 	}
@@ -117,19 +105,9 @@ func (a *app) destroy(ctx context.Context, f destroyFlags) error {
 	if len(f.nodes) > 0 {
 		return nil
 	}
-	return removeKubeconfigs(s)
-}
-
-// removeKubeconfigs deletes the kubeconfigs lab wrote under .lab/ for the
-// clusters of a lab that is gone; one written elsewhere may hold more
-// than lab's cluster, so it stays.
-func removeKubeconfigs(s *session) error {
+	// A kubeconfig written outside .lab/ may hold more than lab's cluster.
 	for _, c := range s.lab.Clusters {
-		rel, err := filepath.Rel(s.dir.Path, c.Kubeconfig)
-		if err != nil || strings.HasPrefix(rel, "..") {
-			continue
-		}
-		if err := os.Remove(c.Kubeconfig); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		if err := s.dir.RemoveOwn(c.Kubeconfig); err != nil {
 			return fmt.Errorf("removing the kubeconfig of cluster %s: %w", c.Name, err)
 		}
 	}
@@ -154,16 +132,4 @@ func (a *app) checkStartPorts(s *session, p *plan.Plan) error {
 		}
 	}
 	return nil
-}
-
-// labVMNames are the names of the lab's live VMs: the ones a whole-lab
-// destroy removes.
-func labVMNames(s *session) []string {
-	var out []string
-	for name, vm := range s.live.VMs {
-		if vm.Ours(s.lab.Name) {
-			out = append(out, name)
-		}
-	}
-	return out
 }

@@ -77,6 +77,19 @@ func (d *Dir) DigestKey() ([]byte, error) {
 	return key, nil
 }
 
+// RemoveOwn removes path if it lies inside .lab/ (and exists); a path
+// elsewhere is the user's and stays.
+func (d *Dir) RemoveOwn(path string) error {
+	rel, err := filepath.Rel(d.Path, path)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return nil
+	}
+	if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	return nil
+}
+
 // ID returns the lab id kept in .lab/id. When there is none it adopts
 // found (the id recorded on the lab's live VMs, so a lost .lab/ keeps its
 // MACs) or makes a new random one, and writes it.

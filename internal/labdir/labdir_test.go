@@ -124,3 +124,34 @@ func TestDigestKey(t *testing.T) {
 		t.Errorf("a damaged key: %v", err)
 	}
 }
+
+// RemoveOwn removes what lies inside the lab's folder and nothing else.
+func TestRemoveOwn(t *testing.T) {
+	top := t.TempDir()
+	d, err := Open(filepath.Join(top, "lab"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		path string
+		gone bool
+	}{
+		{d.File("kubeconfig"), true},
+		{filepath.Join(top, "lab", "kubeconfig"), false},
+		{filepath.Join(top, "kubeconfig"), false},
+	}
+	for _, tt := range tests {
+		if err := os.WriteFile(tt.path, []byte("x"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := d.RemoveOwn(tt.path); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := os.Stat(tt.path); os.IsNotExist(err) != tt.gone {
+			t.Errorf("%s: removed %v, want %v", tt.path, os.IsNotExist(err), tt.gone)
+		}
+	}
+	if err := d.RemoveOwn(d.File("missing")); err != nil {
+		t.Errorf("a missing file: %v", err)
+	}
+}
