@@ -107,11 +107,7 @@ func applyDHCP(w *vboxstate.World, sub, net string, val map[string]string) error
 	case sub != "add" && s == nil:
 		return argf("DHCP server does not exist")
 	case sub == "remove":
-		for i, x := range w.DHCPServers {
-			if x == s {
-				w.DHCPServers = append(w.DHCPServers[:i], w.DHCPServers[i+1:]...)
-			}
-		}
+		dropDHCP(w, net)
 		return nil
 	case sub == "add":
 		for _, k := range []string{"ip", "netmask", "lower", "upper"} {
